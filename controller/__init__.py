@@ -1,0 +1,1 @@
+"""netsla controller: YANG validation, rendering, diff and network-wide transactions."""

@@ -1,0 +1,1 @@
+"""netsla southbound: NETCONF and SNMP access to devices and collection of their state."""
