@@ -25,9 +25,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from northbound.cli import lab
+    from northbound.cli import lab, sla
 
     cli.add_command(lab.group)
+    cli.add_command(sla.group)
 
 
 _register()
