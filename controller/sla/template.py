@@ -31,15 +31,17 @@ TOP = "netsla-sla:sla-templates"
 DEFAULT_INTERVAL_MINUTES = 5
 DEFAULT_LOSS_THRESHOLD = Decimal("0.75")
 
+DEFAULT_MAX_CREDIT_PERCENT = Decimal(100)
+
 _E = TypeVar("_E", bound=StrEnum)
 
 
 class Period(StrEnum):
+    """netsla-sla ``measurement-period`` (ITU-T M.3342 clause 7.3)."""
+
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
 
 
 class DelayType(StrEnum):
@@ -70,7 +72,8 @@ class SlaTemplate:
     objectives: Mapping[Metric, Decimal] = field(default_factory=dict)
     availability: AvailabilityRule = field(default_factory=AvailabilityRule)
     credits: tuple[Credit, ...] = ()
-    max_credit_percent: Decimal | None = None
+    max_credit_percent: Decimal | None = DEFAULT_MAX_CREDIT_PERCENT
+    exclude_planned_maintenance: bool = True
 
     def effective_objectives(self) -> dict[Metric, Decimal]:
         """Objectives in force: the template's own, else its Y.1541 class's bounds."""
@@ -121,7 +124,7 @@ def _template(entry: Mapping[str, Any], source: str) -> SlaTemplate:
         raise SlaInputError(source=source, problem=f"{path}/y1541-class: not a Y.1541 class")
     return SlaTemplate(
         name=name,
-        period=_enum(Period, entry.get("period", Period.MONTH.value), f"{path}/period", source),
+        period=_enum(Period, _period_value(entry), f"{path}/measurement-period", source),
         delay_type=_enum(
             DelayType,
             entry.get("delay-type", DelayType.ROUND_TRIP.value),
@@ -132,8 +135,15 @@ def _template(entry: Mapping[str, Any], source: str) -> SlaTemplate:
         objectives=_objectives(entry.get("objectives", {}), f"{path}/objectives", source),
         availability=_availability(entry.get("availability", {}), f"{path}/availability", source),
         credits=_credits(entry.get("credits", {}), f"{path}/credits", source),
-        max_credit_percent=_optional_decimal(
-            entry.get("max-credit-percent"), f"{path}/max-credit-percent", source
+        max_credit_percent=_decimal(
+            entry.get("max-credit-percent", DEFAULT_MAX_CREDIT_PERCENT),
+            f"{path}/max-credit-percent",
+            source,
+        ),
+        exclude_planned_maintenance=_boolean(
+            entry.get("exclude-planned-maintenance", True),
+            f"{path}/exclude-planned-maintenance",
+            source,
         ),
     )
 
@@ -191,7 +201,7 @@ def _enum(kind: type[_E], value: Any, path: str, source: str) -> _E:
 
 
 def _decimal(value: Any, path: str, source: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise SlaInputError(source=source, problem=f"{path}: not a decimal number")
     try:
         number = Decimal(str(value))
@@ -206,5 +216,12 @@ def _decimal(value: Any, path: str, source: str) -> Decimal:
     return number
 
 
-def _optional_decimal(value: Any, path: str, source: str) -> Decimal | None:
-    return None if value is None else _decimal(value, path, source)
+def _boolean(value: Any, path: str, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise SlaInputError(source=source, problem=f"{path}: not a boolean")
+    return value
+
+
+def _period_value(entry: Mapping[str, Any]) -> Any:
+    """The YANG leaf is ``measurement-period``; ``period`` is accepted as its short name."""
+    return entry.get("measurement-period", entry.get("period", Period.MONTH.value))
