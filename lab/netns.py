@@ -1,0 +1,157 @@
+"""Network namespaces and veth links of a lab, built with iproute2 batches.
+
+Routers and hosts are namespaces ``<lab>-<node>``.  An access link is one
+veth pair between the two nodes.  A core link (router to router) is two veth
+pairs through a link namespace ``<lab>-<a>-<b>`` whose two ends are joined by
+a tc ``mirred`` redirect in each direction: the kernel forwards frames at full
+speed, and the impairment shuttle can take the link over without touching the
+routers' interfaces (their ifindex and counters stay).
+
+Command builders are pure (lists of ``ip``/``tc`` batch lines); :func:`run_batch`
+runs one batch.  Nothing here adds an address or route to the root namespace.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.state import link_namespace, namespace
+from lab.topology import Link, LinkKind, Topology
+
+IP = "/usr/sbin/ip"
+TC = "/usr/sbin/tc"
+NETNS_DIR = Path("/run/netns")
+
+
+class NamespaceError(LabError):
+    """An iproute2 or tc command failed."""
+
+
+def lab_namespaces(topology: Topology) -> list[str]:
+    """Every namespace the lab owns: nodes first, then link namespaces."""
+    names = [namespace(topology.name, n.name) for n in topology.nodes]
+    names += [
+        link_namespace(topology.name, link.name)
+        for link in topology.links
+        if link.kind is LinkKind.CORE
+    ]
+    return names
+
+
+def existing_namespaces(prefix: str) -> list[str]:
+    """Namespaces whose name starts with ``prefix`` (for example ``<lab>-``)."""
+    try:
+        return sorted(p.name for p in NETNS_DIR.iterdir() if p.name.startswith(prefix))
+    except FileNotFoundError:
+        return []
+
+
+def root_batch(topology: Topology) -> list[str]:
+    """Create every namespace and every veth pair, each end placed in its namespace."""
+    lab = topology.name
+    lines = [f"netns add {ns}" for ns in lab_namespaces(topology)]
+    for link in topology.links:
+        a_ns, b_ns = namespace(lab, link.a.node), namespace(lab, link.b.node)
+        if link.kind is LinkKind.ACCESS:
+            lines.append(_veth(link.a.interface, a_ns, link.b.interface, b_ns))
+        else:
+            mid = link_namespace(lab, link.name)
+            lines.append(_veth(link.a.interface, a_ns, link.a.node, mid))
+            lines.append(_veth(link.b.interface, b_ns, link.b.node, mid))
+    return lines
+
+
+def _veth(name: str, ns: str, peer: str, peer_ns: str) -> str:
+    return f"link add name {name} netns {ns} type veth peer name {peer} netns {peer_ns}"
+
+
+def node_batch(topology: Topology, node: str) -> list[str]:
+    """Inside a node's namespace: loopback up, addresses on its link ends, links up."""
+    lines = ["link set dev lo up"]
+    for link in topology.links_of(node):
+        end = link.a if link.a.node == node else link.b
+        lines.append(f"addr add {end.address} dev {end.interface}")
+        lines.append(f"link set dev {end.interface} up")
+    return lines
+
+
+def link_batch(link: Link) -> list[str]:
+    """Inside a core link's namespace: both ends up, with no IPv6 link-local address."""
+    lines = []
+    for end in (link.a.node, link.b.node):
+        lines.append(f"link set dev {end} addrgenmode none")
+        lines.append(f"link set dev {end} up")
+    return lines
+
+
+def bridge_tc_batch(link: Link) -> list[str]:
+    """tc batch joining the two ends of a core link's namespace (frames pass unchanged)."""
+    lines = []
+    for src, dst in ((link.a.node, link.b.node), (link.b.node, link.a.node)):
+        lines.append(f"qdisc replace dev {src} clsact")
+        lines.append(
+            f"filter add dev {src} ingress protocol all prio 1 u32 match u32 0 0 "
+            f"action mirred egress redirect dev {dst}"
+        )
+    return lines
+
+
+def unbridge_tc_batch(link: Link) -> list[str]:
+    """tc batch removing the redirects (the impairment shuttle forwards instead)."""
+    return [f"qdisc del dev {end} clsact" for end in (link.a.node, link.b.node)]
+
+
+def run_batch(lines: Sequence[str], *, netns: str | None = None, tool: str = IP) -> None:
+    """Run ``lines`` as one ``ip -batch`` (or ``tc -batch``), in ``netns`` if given."""
+    if not lines:
+        return
+    argv = [tool]
+    if netns is not None:
+        argv = [IP, "netns", "exec", netns, tool] if tool == TC else [IP, "-n", netns]
+    argv += ["-batch", "-"]
+    result = subprocess.run(
+        argv, input="\n".join(lines) + "\n", capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        where = f" in {netns}" if netns else ""
+        detail = result.stderr.strip().splitlines()
+        raise NamespaceError(f"{Path(tool).name} failed{where}: {detail[-1] if detail else '?'}")
+
+
+def build(topology: Topology) -> None:
+    """Create the namespaces and links of ``topology`` and configure them (in parallel)."""
+    run_batch(root_batch(topology))
+    jobs: list[tuple[list[str], str, str]] = [
+        (node_batch(topology, n.name), namespace(topology.name, n.name), IP) for n in topology.nodes
+    ]
+    for link in topology.links:
+        if link.kind is LinkKind.CORE:
+            mid = link_namespace(topology.name, link.name)
+            jobs.append((link_batch(link), mid, IP))
+            jobs.append((bridge_tc_batch(link), mid, TC))
+    _parallel(jobs)
+
+
+def _parallel(jobs: Iterable[tuple[list[str], str, str]]) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(run_batch, lines, netns=ns, tool=tool) for lines, ns, tool in jobs]
+        for future in futures:
+            future.result()
+
+
+def delete(names: Iterable[str]) -> None:
+    """Delete namespaces (missing ones are fine); veths die with their namespace."""
+    present = set(existing_namespaces(""))
+    lines = [f"netns delete {ns}" for ns in names if ns in present]
+    if lines:
+        subprocess.run(
+            [IP, "-force", "-batch", "-"],
+            input="\n".join(lines) + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )

@@ -1,0 +1,115 @@
+"""Impair a core link in user space: delay, jitter and loss (the kernel has no netem).
+
+A core link passes through its own namespace, where two interfaces face the
+two routers.  Normally tc redirects frames between them; while a link is
+impaired the redirects are removed and this shuttle moves frames instead: it
+reads each frame from one side with an ``AF_PACKET`` socket, drops it with
+probability ``loss``, and sends it out of the other side after
+``delay +- jitter`` (uniform), in each direction independently, in the manner
+of netem's ``delay D J loss L``.  Frames may be reordered by jitter, as with
+netem.
+
+Run as ``python -m lab.shuttle NETNS SIDE_A SIDE_B DELAY_MS JITTER_MS LOSS_PERCENT MARKER``
+(MARKER is the lab's state folder, so that the lab recognises its process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+
+from lab.forwarder import Namespaces
+
+ETH_P_ALL = 0x0003
+SOL_PACKET = 263  # linux/socket.h
+PACKET_IGNORE_OUTGOING = 23  # linux/if_packet.h, Linux 4.20
+MAX_FRAME = 65536
+
+
+@dataclass(frozen=True, kw_only=True)
+class Impairment:
+    """Per-direction impairment of a link."""
+
+    delay_ms: float = 0.0
+    jitter_ms: float = 0.0
+    loss_percent: float = 0.0
+
+    def draw_delay(self, rng: random.Random) -> float | None:
+        """Seconds to hold one frame, or None when the frame is lost."""
+        if self.loss_percent > 0 and rng.random() * 100.0 < self.loss_percent:
+            return None
+        jitter = rng.uniform(-self.jitter_ms, self.jitter_ms) if self.jitter_ms else 0.0
+        return max(0.0, self.delay_ms + jitter) / 1000.0
+
+
+def packet_socket(spaces: Namespaces, netns: str, ifname: str) -> socket.socket:
+    with spaces.inside(netns):
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        sock.bind((ifname, ETH_P_ALL))
+    sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+    sock.setblocking(False)
+    return sock
+
+
+def _relay(
+    loop: asyncio.AbstractEventLoop,
+    src: socket.socket,
+    dst: socket.socket,
+    impairment: Impairment,
+    rng: random.Random,
+) -> None:
+    def send(frame: bytes) -> None:
+        with contextlib.suppress(OSError):
+            dst.send(frame)
+
+    def readable() -> None:
+        while True:
+            try:
+                frame = src.recv(MAX_FRAME)
+            except BlockingIOError:
+                return
+            hold = impairment.draw_delay(rng)
+            if hold is None:
+                continue
+            if hold == 0.0:
+                send(frame)
+            else:
+                loop.call_later(hold, send, frame)
+
+    loop.add_reader(src.fileno(), readable)
+
+
+async def run(netns: str, side_a: str, side_b: str, impairment: Impairment) -> None:
+    spaces = Namespaces()
+    a = packet_socket(spaces, netns, side_a)
+    b = packet_socket(spaces, netns, side_b)
+    loop = asyncio.get_running_loop()
+    rng = random.Random()
+    _relay(loop, a, b, impairment, rng)
+    _relay(loop, b, a, impairment, rng)
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, finish)
+    await stop
+
+
+def main(argv: list[str]) -> None:
+    netns, side_a, side_b, delay, jitter, loss = argv[1:7]
+    impairment = Impairment(
+        delay_ms=float(delay), jitter_ms=float(jitter), loss_percent=float(loss)
+    )
+    asyncio.run(run(netns, side_a, side_b, impairment))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

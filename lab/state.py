@@ -1,0 +1,165 @@
+"""Where a lab keeps its state, which ports it publishes, and what it remembers.
+
+Every file of lab ``<lab>`` lives under ``$NETSLA_LAB_ROOT/<lab>/`` (default
+root ``/var/lib/netsla/lab``).  Every published port derives from the lab's
+port base: router number ``i`` (0-based, in topology order) publishes NETCONF
+on ``base + 2i`` and SNMP on ``base + 2i + 1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from lab.errors import LabError
+
+DEFAULT_ROOT = Path("/var/lib/netsla/lab")
+PORTS_PER_LAB = 100
+PORT_BASE_MIN = 20000
+PORT_BASE_SLOTS = 400  # 20000 .. 59900
+LOCALHOST = "127.0.0.1"
+NETCONF_USER = "netsla-lab"
+SNMP_V3_USER = "netsla"
+NETCONF_CREDENTIAL = "netconf"
+SNMP_COMMUNITY_REF = "snmp-community"
+SNMP_V3_CREDENTIAL = "snmp-v3"
+PLATFORM = "netsla-router"
+
+
+def lab_root() -> Path:
+    return Path(os.environ.get("NETSLA_LAB_ROOT", str(DEFAULT_ROOT)))
+
+
+def default_port_base(name: str) -> int:
+    """A port base chosen from the lab name, so that different labs rarely collide."""
+    return PORT_BASE_MIN + (zlib.crc32(name.encode()) % PORT_BASE_SLOTS) * PORTS_PER_LAB
+
+
+def namespace(lab: str, node: str) -> str:
+    return f"{lab}-{node}"
+
+
+def link_namespace(lab: str, link: str) -> str:
+    """The namespace in the middle of a core link (``<lab>-<a>-<b>``; node names hold no dash)."""
+    return f"{lab}-{link}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabPaths:
+    """Files of one lab."""
+
+    lab: str
+    root: Path
+
+    @property
+    def dir(self) -> Path:
+        return self.root / self.lab
+
+    @property
+    def state(self) -> Path:
+        return self.dir / "state.json"
+
+    @property
+    def topology(self) -> Path:
+        return self.dir / "topology.yaml"
+
+    @property
+    def inventory(self) -> Path:
+        return self.dir / "inventory.yaml"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.dir / "known_hosts"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.dir / "ssh_config"
+
+    @property
+    def secrets(self) -> Path:
+        return self.dir / "secrets.yaml"
+
+    @property
+    def client_key(self) -> Path:
+        return self.dir / "netconf_key"
+
+    @property
+    def authorized_keys(self) -> Path:
+        return self.dir / "authorized_keys"
+
+    @property
+    def forwarder_config(self) -> Path:
+        return self.dir / "forwarder.json"
+
+    def pidfile(self, owner: str, process: str) -> Path:
+        return self.node_dir(owner) / f"{process}.pid"
+
+    def node_dir(self, node: str) -> Path:
+        return self.dir / node
+
+
+def paths(lab: str) -> LabPaths:
+    return LabPaths(lab=lab, root=lab_root())
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouterFacts:
+    name: str
+    namespace: str
+    netconf_port: int
+    snmp_port: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabState:
+    """What ``up`` made, remembered in ``state.json`` for ``status``, ``down`` and tests."""
+
+    name: str
+    port_base: int
+    dir: Path
+    inventory: Path
+    known_hosts: Path
+    ssh_config: Path
+    secrets: Path
+    routers: tuple[RouterFacts, ...]
+    hosts: tuple[str, ...]
+    namespaces: tuple[str, ...]
+
+    def router(self, name: str) -> RouterFacts:
+        for router in self.routers:
+            if router.name == name:
+                return router
+        raise LabError(f"lab {self.name!r} has no router {name!r}")
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        for key in ("dir", "inventory", "known_hosts", "ssh_config", "secrets"):
+            data[key] = str(data[key])
+        return json.dumps(data, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> LabState:
+        data = json.loads(text)
+        return cls(
+            name=data["name"],
+            port_base=int(data["port_base"]),
+            dir=Path(data["dir"]),
+            inventory=Path(data["inventory"]),
+            known_hosts=Path(data["known_hosts"]),
+            ssh_config=Path(data["ssh_config"]),
+            secrets=Path(data["secrets"]),
+            routers=tuple(RouterFacts(**r) for r in data["routers"]),
+            hosts=tuple(data["hosts"]),
+            namespaces=tuple(data["namespaces"]),
+        )
+
+
+def read_state(lab: str) -> LabState | None:
+    """The remembered state of ``lab``, or None when it has none (or it is unreadable)."""
+    try:
+        return LabState.from_json(paths(lab).state.read_text())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
