@@ -4,3 +4,9 @@ Each domain adds its table module here with one import line.
 """
 
 from __future__ import annotations
+
+from controller.store import (  # noqa: F401
+    availability,
+    services,
+    telemetry,
+)

@@ -1,0 +1,90 @@
+"""Pools on a real SQLite store: stable, shared, released, exhausted."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.pools import PoolExhausted, PoolRange, allocate, first_free, release_all
+from controller.render.l3sm import services_from_document
+from controller.render.resources import PoolName
+from controller.store import Store, open_store
+from controller.store.footprints import ServiceRepository
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(f"sqlite:///{tmp_path / 'netsla.db'}")
+    yield store
+    store.close()
+
+
+def test_first_free_fills_gaps() -> None:
+    assert first_free([1, 2, 4], PoolRange(1, 5)) == 3
+    assert first_free([1, 2, 3], PoolRange(1, 3)) is None
+    assert first_free([], PoolRange(100, 200)) == 100
+
+
+def test_values_are_stable_and_released(
+    store: Store, document: Callable[[str], dict[str, Any]]
+) -> None:
+    (service,) = services_from_document(document("acme.json"))
+    with store.session() as session:
+        first = allocate(ServiceRepository(session), service)
+    with store.session() as session:
+        again = allocate(ServiceRepository(session), service)
+    assert first.values == again.values
+    with store.session() as session:
+        release_all(ServiceRepository(session), service.service_id)
+        assert ServiceRepository(session).holdings(service.service_id) == []
+        assert ServiceRepository(session).highest(PoolName.RD.value, "") is None
+
+
+def test_vpn_values_are_shared_until_the_last_holder_goes(
+    store: Store, document: Callable[[str], dict[str, Any]]
+) -> None:
+    doc = document("acme.json")
+    other = copy.deepcopy(doc)
+    root = other["ietf-l3vpn-svc:l3vpn-svc"]
+    root["vpn-services"]["vpn-service"][0]["vpn-id"] = "acme-voice"
+    for site in root["sites"]["site"]:
+        site["site-id"] += "-voice"
+        for access in site["site-network-accesses"]["site-network-access"]:
+            access["netsla-l3vpn-svc-ext:pe"]["port"] = "eth2"
+    # The voice service's sites keep vpn-attachment "acme": they join acme's VPN.
+    (acme,) = services_from_document(doc)
+    (voice,) = services_from_document(other)
+    assert voice.vpn_ids == ("acme-voice", "acme")
+    with store.session() as session:
+        repo = ServiceRepository(session)
+        a = allocate(repo, acme)
+        b = allocate(repo, voice)
+        shared = [r for r in a.values if r.owner == "acme" and r.pool == PoolName.RD]
+        assert len(shared) == 1
+        assert b.values[shared[0]] == a.values[shared[0]]
+        release_all(repo, "acme")
+        key = (PoolName.RD.value, "", "acme")
+        assert repo.allocated([key]) == {key: a.values[shared[0]]}
+        release_all(repo, "acme-voice")
+        assert repo.allocated([key]) == {}
+
+
+def test_exhausted_pool_is_a_clear_input_error(
+    store: Store, document: Callable[[str], dict[str, Any]]
+) -> None:
+    (service,) = services_from_document(document("acme.json"))
+    pools = {
+        PoolName.RD: PoolRange(1, 10),
+        PoolName.RT: PoolRange(1, 10),
+        PoolName.VLAN: PoolRange(100, 100),
+        PoolName.PROBE: PoolRange(1, 1),  # two probes per PE needed
+    }
+    with (
+        store.session() as session,
+        pytest.raises(PoolExhausted, match="pool probe pe1 is exhausted"),
+    ):
+        allocate(ServiceRepository(session), service, pools=pools)
