@@ -9,7 +9,8 @@ import click
 from controller.sla import csvinput, rfc3339
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, evaluate, report_document
-from controller.sla.template import load_templates
+from controller.sla.template import SlaTemplate, load_templates
+from controller.validation import DocFormat, validate_document
 from northbound.cli.output import EXIT_BAD_INPUT, emit_json, fail
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
@@ -51,15 +52,13 @@ def evaluate_command(
     earns no credit; the period is compliant only when no objective is
     violated and every objective has data.
 
-    Bad input (unknown template, malformed row, bad time, missing file)
-    prints one line naming the file and row, exits with status 2, and
+    The SLA file is validated against the YANG model netsla-sla first.
+    Bad input (invalid SLA file, unknown template, malformed row, bad time,
+    missing file) prints one line naming the file and row, exits with status 2, and
     prints nothing on stdout.
     """
     try:
-        templates = load_templates(sla_path)
-        if template_name not in templates:
-            raise SlaInputError(source=str(sla_path), problem=f"no sla-template {template_name!r}")
-        template = templates[template_name]
+        template = _template(sla_path, template_name)
         period = Period(start_us=_time("--from", start), end_us=_time("--to", end))
         incidents = csvinput.read_incidents(incidents_path) if incidents_path else None
         orders = csvinput.read_orders(orders_path) if orders_path else None
@@ -68,6 +67,18 @@ def evaluate_command(
     except SlaInputError as exc:
         fail(str(exc), status=EXIT_BAD_INPUT)
     emit_json(report_document(report))
+
+
+def _template(path: Path, name: str) -> SlaTemplate:
+    """The named template, after the whole file passed YANG validation (netsla-sla)."""
+    templates = load_templates(path)  # also reports a missing or non-JSON file
+    result = validate_document(path.read_bytes(), fmt=DocFormat.JSON, source=str(path))
+    if not result.ok:
+        more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+        fail(f"{result.problems[0]}{more}", status=EXIT_BAD_INPUT)
+    if name not in templates:
+        raise SlaInputError(source=str(path), problem=f"no sla-template {name!r}")
+    return templates[name]
 
 
 def _time(option: str, text: str) -> int:

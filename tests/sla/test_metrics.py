@@ -38,7 +38,9 @@ def test_availability_percent_and_interval_count() -> None:
     assert interval_count(start_us=0, end_us=601, interval_us=300) == 3
 
 
-@pytest.mark.parametrize(("count", "rank"), [(1, 1), (4, 4), (1000, 999), (1001, 1000), (2000, 1998)])
+@pytest.mark.parametrize(
+    ("count", "rank"), [(1, 1), (4, 4), (1000, 999), (1001, 1000), (2000, 1998)]
+)
 def test_nearest_rank(count: int, rank: int) -> None:
     assert nearest_rank(count, Fraction(999, 1000)) == rank
 
@@ -61,11 +63,21 @@ def test_mttr_counts_incidents_cleared_in_period_including_those_opened_before()
     start, end = us("2026-11-01T00:00:00Z"), us("2026-12-01T00:00:00Z")
     incidents = [
         # opened before the period, cleared inside: 90 minutes, counted in full
-        Incident(id="1", opened_us=us("2026-10-31T23:00:00Z"), cleared_us=us("2026-11-01T00:30:00Z")),
-        Incident(id="2", opened_us=us("2026-11-02T00:00:00Z"), cleared_us=us("2026-11-02T00:30:00Z")),
-        Incident(id="3", opened_us=us("2026-11-03T00:00:00Z"), cleared_us=us("2026-11-03T09:00:00Z"),
-                 excluded=True),  # fmt: skip
-        Incident(id="4", opened_us=us("2026-11-30T23:00:00Z"), cleared_us=us("2026-12-01T00:00:00Z")),
+        Incident(
+            id="1", opened_us=us("2026-10-31T23:00:00Z"), cleared_us=us("2026-11-01T00:30:00Z")
+        ),
+        Incident(
+            id="2", opened_us=us("2026-11-02T00:00:00Z"), cleared_us=us("2026-11-02T00:30:00Z")
+        ),
+        Incident(
+            id="3",
+            opened_us=us("2026-11-03T00:00:00Z"),
+            cleared_us=us("2026-11-03T09:00:00Z"),
+            excluded=True,
+        ),
+        Incident(
+            id="4", opened_us=us("2026-11-30T23:00:00Z"), cleared_us=us("2026-12-01T00:00:00Z")
+        ),
         Incident(id="5", opened_us=us("2026-11-04T00:00:00Z"), cleared_us=None),
     ]
     assert mttr_minutes(incidents, start_us=start, end_us=end) == 60
@@ -75,9 +87,15 @@ def test_mttr_counts_incidents_cleared_in_period_including_those_opened_before()
 def test_provisioning_days_is_the_longest_delivered_in_period() -> None:
     start, end = us("2026-11-01T00:00:00Z"), us("2026-12-01T00:00:00Z")
     orders = [
-        Order(id="a", ordered_us=us("2026-10-01T00:00:00Z"), delivered_us=us("2026-11-01T12:00:00Z")),
-        Order(id="b", ordered_us=us("2026-11-02T00:00:00Z"), delivered_us=us("2026-11-05T00:00:00Z")),
-        Order(id="c", ordered_us=us("2026-01-01T00:00:00Z"), delivered_us=us("2026-12-01T00:00:00Z")),
+        Order(
+            id="a", ordered_us=us("2026-10-01T00:00:00Z"), delivered_us=us("2026-11-01T12:00:00Z")
+        ),
+        Order(
+            id="b", ordered_us=us("2026-11-02T00:00:00Z"), delivered_us=us("2026-11-05T00:00:00Z")
+        ),
+        Order(
+            id="c", ordered_us=us("2026-01-01T00:00:00Z"), delivered_us=us("2026-12-01T00:00:00Z")
+        ),
         Order(id="d", ordered_us=us("2026-01-01T00:00:00Z"), delivered_us=None),
     ]
     assert provisioning_days(orders, start_us=start, end_us=end) == Fraction(63, 2)
@@ -85,10 +103,18 @@ def test_provisioning_days_is_the_longest_delivered_in_period() -> None:
 
 
 def test_status_directions() -> None:
-    assert status(Metric.AVAILABILITY_PERCENT, objective=Decimal("99.99"),
-                  measured=Fraction(9999, 100)) is Status.MET  # fmt: skip
-    assert status(Metric.AVAILABILITY_PERCENT, objective=Decimal("99.99"),
-                  measured=Fraction(9998, 100)) is Status.VIOLATED  # fmt: skip
+    assert (
+        status(
+            Metric.AVAILABILITY_PERCENT, objective=Decimal("99.99"), measured=Fraction(9999, 100)
+        )
+        is Status.MET
+    )
+    assert (
+        status(
+            Metric.AVAILABILITY_PERCENT, objective=Decimal("99.99"), measured=Fraction(9998, 100)
+        )
+        is Status.VIOLATED
+    )
     assert status(Metric.DELAY_MS, objective=Decimal(30), measured=Fraction(30)) is Status.MET
     assert status(Metric.DELAY_MS, objective=Decimal(30), measured=Fraction(3001, 100)) is (
         Status.VIOLATED
@@ -100,10 +126,14 @@ def test_assess_no_data_missing_objective_and_capped_credits() -> None:
     template = parse_templates(
         template_document(
             objectives={"delay-ms": "30", "loss-ratio": "0.001", "mttr-minutes": "60"},
-            credits={"credit": [{"metric": "delay-ms", "credit-percent": "20"},
-                                {"metric": "loss-ratio", "credit-percent": "15"}]},
+            credits={
+                "credit": [
+                    {"metric": "delay-ms", "credit-percent": "20"},
+                    {"metric": "loss-ratio", "credit-percent": "15"},
+                ]
+            },
             **{"max-credit-percent": "25"},
-        )  # fmt: skip
+        )
     )["gold"]
     measured = {
         Metric.DELAY_MS: Fraction(31),

@@ -46,7 +46,7 @@ def test_valid_times(text: str, expected: datetime) -> None:
         "2026-11-01T00:00:00+0100",
         "2026-11-01T00:00:00+24:00",
         "2026/11/01T00:00:00Z",
-        "２０２６-11-01T00:00:00Z",
+        "\uff12\uff10\uff12\uff16-11-01T00:00:00Z",
     ],
 )
 def test_invalid_times(text: str) -> None:

@@ -4,12 +4,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sla_helpers import template_document
 
 from controller.sla.errors import SlaInputError
 from controller.sla.metrics import Metric
 from controller.sla.template import DelayType, Period, load_templates, parse_templates
 from controller.sla.y1541 import Y1541_CLASSES, y1541_class
-from sla_helpers import template_document
 
 EXAMPLE = template_document(
     **{
