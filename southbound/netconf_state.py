@@ -5,19 +5,22 @@ deprecated ``/interfaces-state`` tree (RFC 8343 Appendix A, the only one a
 non-NMDA server such as the lab's netconfd has) and, on NMDA servers, the
 operational ``/interfaces`` tree (section 5).  The parser reads both.
 
-The builders and parsers are pure; :func:`fetch_interfaces_state` is the thin
-I/O step over any session object with an ncclient-like ``get(filter=...)``.
+The builders and parsers are pure; :class:`NetconfStateReader` is the thin
+I/O step: ``<get>`` (RFC 6241 section 7.7) over the sessions of
+:mod:`southbound.netconf`, opened once per device and reused.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from lxml import etree
 
 from southbound.errors import SouthboundError
+from southbound.inventory import Inventory
+from southbound.netconf import NetconfSession, Timeouts
 from southbound.opstate import AdminStatus, InterfaceCounter, InterfaceState, OperStatus
 
 IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
@@ -124,13 +127,44 @@ def parse_interfaces_state(data: etree._Element | bytes | str) -> list[Interface
     return list(found.values())
 
 
-def fetch_interfaces_state(get: Callable[..., Any]) -> list[InterfaceState]:
-    """Run ``get(filter=...)`` (an ncclient manager's ``get``) and parse the reply.
+class StateSession(NetconfSession):
+    """A NETCONF session that also reads operational state with ``<get>``."""
 
-    Blocking, as ncclient is; call it through ``asyncio.to_thread``.
-    """
-    reply = get(filter=interfaces_state_filter())
-    data = getattr(reply, "data_ele", None)
-    if data is None:
-        raise NetconfStateError("<get> reply without <data>")
-    return parse_interfaces_state(data)
+    async def get(self, *, subtree: etree._Element) -> etree._Element:
+        """The ``<data>`` element of a ``<get>`` with a subtree filter (RFC 6241 section 7.7)."""
+
+        def call(manager: Any) -> etree._Element:
+            data: etree._Element | None = manager.get(filter=subtree).data_ele
+            if data is None:
+                raise NetconfStateError("<get> reply without <data>")
+            return data
+
+        return await asyncio.to_thread(self._run, "get", call)
+
+
+class NetconfStateReader:
+    """ietf-interfaces state of the inventory's devices, one kept session each."""
+
+    def __init__(self, inventory: Inventory, *, timeouts: Timeouts | None = None) -> None:
+        self._inventory = inventory
+        self._timeouts = timeouts or Timeouts(connect=5.0, rpc=10.0)
+        self._sessions: dict[str, StateSession] = {}
+
+    def _session(self, device: str) -> StateSession:
+        session = self._sessions.get(device)
+        if session is None:
+            session = StateSession(
+                device=self._inventory.devices[device],
+                inventory=self._inventory,
+                timeouts=self._timeouts,
+            )
+            self._sessions[device] = session
+        return session
+
+    async def interfaces(self, device: str) -> list[InterfaceState]:
+        data = await self._session(device).get(subtree=interfaces_state_filter())
+        return parse_interfaces_state(data)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.close() for s in self._sessions.values()))
+        self._sessions.clear()

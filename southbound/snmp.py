@@ -44,6 +44,14 @@ from pysnmp.proto import errind, rfc1902, rfc1905
 
 from southbound import oids
 from southbound.errors import SouthboundError
+from southbound.inventory import (
+    CommunitySecret,
+    Device,
+    Inventory,
+    InventoryError,
+    UsmAuthProtocol,
+    UsmSecret,
+)
 
 SnmpValue = int | bytes | str
 """A value as plain data: integers, octet strings, or OIDs in dotted form."""
@@ -371,3 +379,61 @@ def _advance(
     if recorded == 0:
         cursors.clear()  # nothing advanced: a broken agent; stop rather than loop
     return recorded
+
+
+class SnmpVersion(StrEnum):
+    AUTO = "auto"  # v3 when the inventory has a USM user, else v2c
+    V2C = "v2c"
+    V3 = "v3"
+
+
+_INVENTORY_AUTH = {
+    UsmAuthProtocol.SHA: AuthProtocol.SHA,
+    UsmAuthProtocol.SHA256: AuthProtocol.SHA256,
+}
+
+
+def endpoint_for(
+    device: Device,
+    inventory: Inventory,
+    *,
+    version: SnmpVersion = SnmpVersion.AUTO,
+    timeout: float = 1.0,
+    retries: int = 1,
+) -> SnmpEndpoint:
+    """The SNMP endpoint of an inventory device, with its secrets resolved."""
+    target = device.snmp
+    if target is None:
+        raise InventoryError(f"device {device.name!r} has no SNMP target")
+    use_v3 = version is SnmpVersion.V3 or (
+        version is SnmpVersion.AUTO and target.v3_user and target.v3_credential
+    )
+    security: Community | UsmUser
+    if use_v3:
+        if not (target.v3_user and target.v3_credential):
+            raise InventoryError(f"device {device.name!r} has no SNMPv3 user")
+        secret = inventory.secret(target.v3_credential)
+        if not isinstance(secret, UsmSecret):
+            raise InventoryError(f"secret {target.v3_credential!r} is not a USM secret")
+        security = UsmUser(
+            user=target.v3_user,
+            auth_key=secret.auth_key,
+            priv_key=secret.priv_key,
+            auth_protocol=_INVENTORY_AUTH[secret.auth_protocol],
+            priv_protocol=PrivProtocol.AES,
+        )
+    else:
+        if not target.community_ref:
+            raise InventoryError(f"device {device.name!r} has no SNMP community")
+        community = inventory.secret(target.community_ref)
+        if not isinstance(community, CommunitySecret):
+            raise InventoryError(f"secret {target.community_ref!r} is not a community")
+        security = Community(community=community.community)
+    return SnmpEndpoint(
+        device=device.name,
+        host=target.host,
+        port=target.port,
+        security=security,
+        timeout=timeout,
+        retries=retries,
+    )

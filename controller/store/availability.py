@@ -133,6 +133,22 @@ class AvailabilityRepository:
                 .values(ended_us=ended_us)
             )
 
+    def close_open(self, *, device: str, interface: str, kind: EventKind, ended_us: int) -> int:
+        """Close the open events of one device or interface; returns how many."""
+        table = cast(Table, AvailabilityEventRow.__table__)
+        with self._store.session() as session:
+            result = session.execute(
+                update(table)
+                .where(
+                    table.c.device == device,
+                    table.c.interface == interface,
+                    table.c.kind == str(kind),
+                    table.c.ended_us.is_(None),
+                )
+                .values(ended_us=ended_us)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def events(
         self, *, device: str | None = None, open_only: bool = False, since_us: int = 0
     ) -> list[AvailabilityEvent]:

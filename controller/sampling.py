@@ -1,0 +1,114 @@
+"""Readings of operational state turned into store samples, with rates.
+
+Pure: a :class:`Sampler` remembers the previous reading of every counter and
+computes rates with :mod:`controller.counters`; it does no I/O.  Series are
+named after RFC 8343's statistics leaves (``in-octets``...), plus
+``oper-status`` (the IF-MIB code, 1 = up, RFC 2863 section 6) and the
+DISMAN-PING-MIB results of each probe (RFC 4560): ``rtt-min-ms``,
+``rtt-avg-ms``, ``rtt-max-ms``, ``probes-sent``, ``probes-received`` and
+``loss-ratio``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from controller.counters import CounterReading, counter_rate
+from controller.store.telemetry import Sample, SeriesKey, SeriesKind
+from southbound.opstate import InterfaceCounter, InterfaceState, OperStatus, ProbeResult
+
+US = 1_000_000
+_OPER_CODES = {status: code for code, status in enumerate(OperStatus, start=1)}
+
+
+class Source(StrEnum):
+    SNMP = "snmp"
+    NETCONF = "netconf"
+
+
+class Sampler:
+    """Turns readings into samples; keeps the previous reading of each counter."""
+
+    def __init__(self) -> None:
+        self._previous: dict[SeriesKey, CounterReading] = {}
+
+    def forget(self, device: str) -> None:
+        """Drop a device's previous readings (its next readings start afresh)."""
+        for key in [k for k in self._previous if k.device == device]:
+            del self._previous[key]
+
+    def interfaces(
+        self,
+        *,
+        device: str,
+        source: Source,
+        states: Iterable[InterfaceState],
+        at_us: int,
+        uptime: int | None = None,
+    ) -> list[Sample]:
+        """Samples of every counter (with its rate) and the oper-status of each interface."""
+        samples = []
+        for state in states:
+            discontinuity = state.discontinuity
+            for counter, value in state.counters.items():
+                key = SeriesKey(
+                    device=device,
+                    source=source,
+                    object=state.name,
+                    metric=counter.value,
+                    kind=SeriesKind.COUNTER,
+                )
+                reading = CounterReading(
+                    value=value, at=at_us / US, uptime=uptime, discontinuity=discontinuity
+                )
+                samples.append(self._counter_sample(key, reading, at_us, counter))
+            if state.oper_status is not None:
+                key = SeriesKey(
+                    device=device, source=source, object=state.name, metric="oper-status"
+                )
+                samples.append(
+                    Sample(series=key, at_us=at_us, value=float(_OPER_CODES[state.oper_status]))
+                )
+        return samples
+
+    def _counter_sample(
+        self, key: SeriesKey, reading: CounterReading, at_us: int, counter: InterfaceCounter
+    ) -> Sample:
+        previous = self._previous.get(key)
+        self._previous[key] = reading
+        rate = None
+        if previous is not None:
+            rate = counter_rate(previous, reading, bits=counter.bits).per_second
+        return Sample(series=key, at_us=at_us, value=float(reading.value), rate=rate)
+
+    @staticmethod
+    def uptime(*, device: str, source: Source, uptime: int, at_us: int) -> Sample:
+        """The agent's sysUpTime in seconds (RFC 3418), as a gauge of the device."""
+        key = SeriesKey(device=device, source=source, object="", metric="uptime-seconds")
+        return Sample(series=key, at_us=at_us, value=uptime / 100)
+
+    @staticmethod
+    def probes(*, device: str, results: Iterable[ProbeResult], at_us: int) -> list[Sample]:
+        """Gauges of each probe's latest test (RFC 4560 pingResultsTable)."""
+        samples = []
+        for result in results:
+            values = {
+                "rtt-min-ms": result.min_rtt_ms,
+                "rtt-avg-ms": result.average_rtt_ms,
+                "rtt-max-ms": result.max_rtt_ms,
+                "probes-sent": result.sent,
+                "probes-received": result.responses,
+                "loss-ratio": result.loss_ratio,
+            }
+            for metric, value in values.items():
+                if value is None:
+                    continue
+                key = SeriesKey(
+                    device=device,
+                    source=Source.SNMP,
+                    object=f"{result.owner}/{result.test}",
+                    metric=metric,
+                )
+                samples.append(Sample(series=key, at_us=at_us, value=float(value)))
+        return samples
