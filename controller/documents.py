@@ -126,12 +126,21 @@ class JsonDocument:
     def serialise(self) -> bytes:
         return self._text if self._pristine else json.dumps(self.data).encode()
 
-    def remove(self, path: str) -> bool:
-        """Remove the node at ``path``; False when it is not found."""
+    def remove(self, path: str, *, value: str | None = None) -> bool:
+        """Remove the node at ``path``; False when it is not found.
+
+        libyang names a list entry whose key is invalid without its key
+        (``.../list/key``): then the entry whose key is ``value`` goes.
+        """
         steps = split_path(path)
         parent: Any = self.data
-        for step in steps[:-1]:
-            parent = _json_step(parent, step)
+        for index, step in enumerate(steps[:-1]):
+            found = _json_step(parent, step)
+            if found is None and value is not None and index == len(steps) - 2:
+                removed = _json_remove_entry(parent, step, steps[-1], value)
+                self._pristine = self._pristine and not removed
+                return removed
+            parent = found
             if parent is None:
                 return False
         removed = _json_remove(parent, steps[-1]) if steps else False
@@ -197,6 +206,19 @@ def _json_remove(parent: Any, step: Step) -> bool:
     return True
 
 
+def _json_remove_entry(parent: Any, step: Step, key: Step, value: str) -> bool:
+    if not isinstance(parent, dict) or (name := _json_key(parent, step)) is None:
+        return False
+    entries = parent[name]
+    if not isinstance(entries, list):
+        return False
+    for entry in entries:
+        if isinstance(entry, dict) and str(entry.get(key.name, entry.get(key.local))) == value:
+            entries.remove(entry)
+            return True
+    return False
+
+
 class XmlDocument:
     """An XML instance document parsed by lxml without DTDs or entities."""
 
@@ -233,8 +255,12 @@ class XmlDocument:
     def serialise(self) -> bytes:
         return b"".join(etree.tostring(top) for top in self.tops)
 
-    def remove(self, path: str) -> bool:
+    def remove(self, path: str, *, value: str | None = None) -> bool:
+        """Remove the element at ``path``; False when it is not found."""
         steps = split_path(path)
+        if value is not None and len(steps) > 1 and not steps[-2].keys:
+            # An invalid key: remove its list entry (see JsonDocument.remove).
+            steps = [*steps[:-2], Step(steps[-2].name, ((steps[-1].local, value),))]
         if not steps:
             return False
         if len(steps) == 1:

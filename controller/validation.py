@@ -23,19 +23,21 @@ refer to the SLA templates of another; each problem names its document.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
 
 from controller.documents import NETCONF_BASE_NS, DocumentRefused, Limits, read_document, split_path
 from controller.errors import InputError
-from controller.yangerrors import Diagnosis, ProblemCode, diagnose
+from controller.yangerrors import Diagnosis, ProblemCode, diagnose, parent_path
 from controller.yangmodels import (
     DataFormat,
     DataTree,
     ErrorKind,
+    LyError,
     LyFailure,
     ModelSet,
     locked,
@@ -44,6 +46,13 @@ from controller.yangmodels import (
 )
 
 DocFormat = DataFormat
+_QUOTED = re.compile(r'"([^"]*)"')
+_MISSING = (ProblemCode.MISSING_MANDATORY, ProblemCode.TOO_FEW_ELEMENTS)
+_SYNTAX = (ErrorKind.SYNTAX_JSON, ErrorKind.SYNTAX_XML, ErrorKind.SYNTAX)
+_MALFORMED = {
+    DataFormat.JSON: ProblemCode.MALFORMED_JSON,
+    DataFormat.XML: ProblemCode.MALFORMED_XML,
+}
 __all__ = [
     "DocFormat",
     "Document",
@@ -159,6 +168,12 @@ def _as_bytes(text: bytes | str) -> bytes:
     return text.encode("utf-8") if isinstance(text, str) else text
 
 
+def _value_of(message: str) -> str | None:
+    """The first quoted value in a libyang message about an invalid value."""
+    match = _QUOTED.search(message)
+    return match[1] if match else None
+
+
 def _parse_phase(
     models: ModelSet, doc: Document, run: _Run, *, allow_state: bool
 ) -> DataTree | None:
@@ -173,29 +188,24 @@ def _parse_phase(
             return parse(models, source.serialise(), doc.fmt, allow_state=allow_state)
         except LyFailure as failure:
             error = failure.errors[0]
-            if error.kind in (ErrorKind.SYNTAX_JSON, ErrorKind.SYNTAX_XML, ErrorKind.SYNTAX):
-                code = (
-                    ProblemCode.MALFORMED_JSON
-                    if doc.fmt is DataFormat.JSON
-                    else ProblemCode.MALFORMED_XML
-                )
-                run.problems.append(
-                    Problem(code, error.path or "/", error.message, doc.source, error.line)
-                )
-                return None
             diagnosis = diagnose(error)
+            if diagnosis.code is ProblemCode.INVALID_DATA and error.kind in _SYNTAX:
+                code = _MALFORMED[doc.fmt]
+                problem = Problem(code, error.path or "/", error.message, doc.source, error.line)
+                run.problems.append(problem)
+                return None
             run.add(diagnosis, file=doc.source, line=error.line)
             if run.over_budget():
                 run.stop(file=doc.source, path=diagnosis.path, why="too many problems")
                 return None
-            if not source.remove(diagnosis.prune):
+            if not source.remove(diagnosis.prune, value=_value_of(error.message)):
                 run.stop(file=doc.source, path=diagnosis.path, why="cannot read past this problem")
                 return None
 
 
 def _validate_phase(tree: DataTree, run: _Run, owner: _Owner) -> bool:
     """Validate ``tree``, removing each faulty node, until it validates."""
-    clean = True
+    clean, previous = True, ""
     while True:
         try:
             tree.validate()
@@ -203,20 +213,35 @@ def _validate_phase(tree: DataTree, run: _Run, owner: _Owner) -> bool:
         except LyFailure as failure:
             clean = False
             error = failure.errors[0]
-            diagnosis = diagnose(error)
-            run.add(diagnosis, file=owner.of(diagnosis.prune), line=None)
+            diagnosis = _locate(tree, error, diagnose(error))
+            prune = diagnosis.prune
+            if prune == previous:
+                # Removing the node did not help (libyang re-creates empty
+                # non-presence containers): remove its parent instead.
+                prune = parent_path(prune)
+            else:
+                run.add(diagnosis, file=owner.of(prune), line=None)
+            previous = prune
+            duplicate = diagnosis.code is ProblemCode.DUPLICATE_KEY
             if run.over_budget():
-                run.stop(
-                    file=owner.of(diagnosis.prune), path=diagnosis.path, why="too many problems"
-                )
+                run.stop(file=owner.of(prune), path=diagnosis.path, why="too many problems")
                 return False
-            if not tree.remove(diagnosis.prune):
-                run.stop(
-                    file=owner.of(diagnosis.prune),
-                    path=diagnosis.path,
-                    why="cannot validate past this problem",
-                )
+            if not prune or not tree.remove(prune, last=duplicate):
+                why = "cannot validate past this problem"
+                run.stop(file=owner.of(prune), path=diagnosis.path, why=why)
                 return False
+
+
+def _locate(tree: DataTree, error: LyError, diagnosis: Diagnosis) -> Diagnosis:
+    """Give a missing-node problem the data path of the instance that lacks the node."""
+    if not error.schema_path or diagnosis.code not in _MISSING or not error.path:
+        return diagnosis
+    name = diagnosis.path.rpartition("/")[2].rpartition(":")[2]
+    parent = parent_path(error.path)
+    instance = tree.lacking(parent, name)
+    if instance is None:
+        return diagnosis
+    return replace(diagnosis, path=f"{instance}/{name}", prune=instance)
 
 
 class _Owner:

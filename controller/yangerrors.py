@@ -98,7 +98,7 @@ _VALUE_RULES: tuple[tuple[re.Pattern[str], ProblemCode, str], ...] = (
     (
         _q(r'^Invalid non-(?P<t>\S+)-encoded (?P<y>\S+) value "(?P<v>.*)"'),
         ProblemCode.INVALID_TYPE,
-        "value {v} of type {y} is wrongly encoded (RFC 7951: 64-bit numbers and decimals"
+        'value "{v}" of type {y} is wrongly encoded (RFC 7951: 64-bit numbers and decimals'
         " are strings, 8-32-bit numbers are numbers)",
     ),
     (
@@ -115,6 +115,7 @@ _VALUE_RULES: tuple[tuple[re.Pattern[str], ProblemCode, str], ...] = (
 )
 
 _UNKNOWN = _q(r'^Node "(?P<n>[^"]+)" not found (as a child of "[^"]+" node|in the "[^"]+" module)')
+_UNQUALIFIED = _q(r'^Top-level JSON object member "(?P<n>[^"]+)" must be namespace-qualified')
 _NO_MODULE = _q(r'^No module (named|with namespace) "(?P<n>[^"]+)" in the context')
 _MANDATORY = _q(
     r'^Mandatory (node|choice) "(?P<n>[^"]+)" (instance does not exist|data do not exist)'
@@ -130,7 +131,7 @@ _UNIQUE = _q(
 )
 _TOO_FEW = _q(r'^Too few "(?P<n>[^"]+)" instances')
 _TOO_MANY = _q(r'^Too many "(?P<n>[^"]+)" instances')
-_STATE = _q(r'^(Unexpected|Invalid) state data node "(?P<n>[^"]+)"')
+_STATE = _q(r'^(Unexpected|Invalid) (data )?state (data )?node "(?P<n>[^"]+)"')
 
 
 def parent_path(path: str) -> str:
@@ -163,11 +164,13 @@ def diagnose(error: LyError) -> Diagnosis:
 
 
 def _child(path: str, name: str) -> str:
+    if path.rpartition("/")[2].rpartition(":")[2] == name:
+        return path  # libyang gave the missing node's own schema path
     return f"{path}/{name}" if path else f"/{name}"
 
 
 def _structure(text: str, path: str, error: LyError) -> Diagnosis | None:
-    if m := _UNKNOWN.match(text) or _NO_MODULE.match(text):
+    if m := _UNKNOWN.match(text) or _NO_MODULE.match(text) or _UNQUALIFIED.match(text):
         where = _child(path, m["n"])
         message = f'"{m["n"]}" is not a node of the netsla data model here'
         return Diagnosis(
@@ -181,7 +184,7 @@ def _structure(text: str, path: str, error: LyError) -> Diagnosis | None:
         return Diagnosis(ProblemCode.TOO_FEW_ELEMENTS, _child(path, m["n"]), few, path)
     if m := _UNIQUE.match(text):
         same = f'"{m["l"]}" must be unique but is the same in {m["a"]} and {m["b"]}'
-        return Diagnosis(ProblemCode.UNIQUE_VIOLATION, m["b"], same, m["b"])
+        return Diagnosis(ProblemCode.UNIQUE_VIOLATION, m["a"], same, m["a"])
     return _at_node(text, path)
 
 

@@ -79,6 +79,7 @@ class LyError:
     path: str | None
     line: int | None
     apptag: str | None
+    schema_path: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,12 @@ def _take_errors(ctx: libyang.Context) -> list[LyError]:
     errors: list[LyError] = []
     item = lib.ly_err_first(ctx.cdata)
     while item != ffi.NULL:
-        path, line = None, None
+        path, line, schema_path = None, None, False
         match = _LOCATION.match(_text(item.path) or "")
         if match:
             path = match["path"]
             line = int(match["line"]) if match["line"] else None
+            schema_path = match[1] == "Schema"
         errors.append(
             LyError(
                 kind=int(item.vecode),
@@ -139,6 +141,7 @@ def _take_errors(ctx: libyang.Context) -> list[LyError]:
                 path=path,
                 line=line,
                 apptag=_text(item.apptag),
+                schema_path=schema_path,
             )
         )
         item = item.next
@@ -187,15 +190,58 @@ class DataTree:
         _take_errors(self._models.context)
         return out[0] if ret == lib.LY_SUCCESS and out[0] != ffi.NULL else None
 
-    def remove(self, path: str) -> bool:
-        """Free the subtree at data ``path``; False when no node is there."""
-        node = self.find(path)
+    def remove(self, path: str, *, last: bool = False) -> bool:
+        """Free the subtree at data ``path`` (its last instance if ``last``).
+
+        False when no node is there.  ``last`` picks the later of duplicate
+        list entries, which the first one's path also names.
+        """
+        node = self._find_last(path) if last else self.find(path)
         if node is None:
             return False
         if node == self._root:
             self._root = node.next if node.next != ffi.NULL else ffi.NULL
         lib.lyd_free_tree(node)
         return True
+
+    def _find_last(self, path: str) -> Any:
+        # libyang finds a list entry by the hash of its keys, so the path
+        # always yields the first of duplicates: walk its siblings instead.
+        first = self.find(path)
+        if first is None:
+            return None
+        wanted = _node_path(first)
+        last, node = first, first.next
+        while node != ffi.NULL:
+            if node.schema == first.schema and _node_path(node) == wanted:
+                last = node
+            node = node.next
+        return last
+
+    def lacking(self, parent: str, name: str) -> str | None:
+        """Data path of the first instance of schema node ``parent`` without child ``name``.
+
+        libyang 2.1 names only the schema node of a missing mandatory node or
+        choice; this finds the data instance that lacks it.  ``name`` may be
+        a choice: then an instance lacks it when it has none of its nodes.
+        """
+        ctx = self._models.context
+        snode = lib.lys_find_path(ctx.cdata, ffi.NULL, _c(parent), 0)
+        if snode == ffi.NULL or self.empty:
+            _take_errors(ctx)
+            return None
+        names = _choice_members(snode, name) or [name]
+        found = ffi.new("struct ly_set **")
+        xpath = f"{parent}[not({' or '.join(names)})]"
+        if lib.lyd_find_xpath(self._root, _c(xpath), found) != lib.LY_SUCCESS:
+            _take_errors(ctx)
+            return None
+        try:
+            if found[0].count == 0:
+                return None
+            return _node_path(found[0].dnodes[0])
+        finally:
+            lib.ly_set_free(found[0], ffi.NULL)
 
     def dump(self, fmt: DataFormat) -> str:
         """The tree as RFC 7951 JSON or XML text, without default values."""
@@ -231,6 +277,31 @@ class DataTree:
         if not self.empty:
             lib.lyd_free_all(self._root)
             self._root = ffi.NULL
+
+
+def _node_path(node: Any) -> str:
+    cpath = lib.lyd_path(node, lib.LYD_PATH_STD, ffi.NULL, 0)
+    try:
+        return str(ffi.string(cpath).decode())
+    finally:
+        lib.free(cpath)
+
+
+def _choice_members(parent: Any, choice: str) -> list[str]:
+    """Module-qualified names of the data nodes under ``choice`` of schema node ``parent``."""
+    members: list[str] = []
+    child = lib.lys_getnext(ffi.NULL, parent, ffi.NULL, 0)
+    while child != ffi.NULL:
+        ancestor = child.parent
+        while ancestor not in (ffi.NULL, parent):
+            if ancestor.nodetype == lib.LYS_CHOICE and ffi.string(ancestor.name).decode() == choice:
+                members.append(
+                    f"{ffi.string(child.module.name).decode()}:{ffi.string(child.name).decode()}"
+                )
+                break
+            ancestor = ancestor.parent
+        child = lib.lys_getnext(child, parent, ffi.NULL, 0)
+    return members
 
 
 def _unknown_error() -> LyError:

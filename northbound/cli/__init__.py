@@ -25,10 +25,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from northbound.cli import lab, sla
+    from northbound.cli import lab, sla, validate
 
     cli.add_command(lab.group)
     cli.add_command(sla.group)
+    cli.add_command(validate.command)
 
 
 _register()
