@@ -25,8 +25,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from northbound.cli import lab, sla, validate
+    from northbound.cli import collect, lab, sla, validate
 
+    cli.add_command(collect.collect_command)
+    cli.add_command(collect.collector_group)
     cli.add_command(lab.group)
     cli.add_command(sla.group)
     cli.add_command(validate.command)
