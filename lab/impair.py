@@ -53,16 +53,6 @@ def current(lab: LabPaths, link: Link) -> Impairment | None:
         return None
 
 
-def _packet_sockets(pid: int) -> int:
-    try:
-        lines = Path(f"/proc/{pid}/net/packet").read_text().splitlines()[1:]
-    except OSError:
-        return 0
-    inode_field = 8
-    inodes = {line.split()[inode_field] for line in lines if len(line.split()) > inode_field}
-    return len(inodes)
-
-
 def apply(lab: LabPaths, link: Link, impairment: Impairment) -> None:
     """Put ``impairment`` on ``link`` in both directions (replacing any previous one)."""
     check(link, impairment)
@@ -72,14 +62,16 @@ def apply(lab: LabPaths, link: Link, impairment: Impairment) -> None:
     pidfile = _pidfile(lab, link)
     pidfile.parent.mkdir(exist_ok=True)
     _setting(lab, link).write_text(json.dumps(asdict(impairment)))
+    ready = pidfile.with_suffix(".ready")
+    ready.unlink(missing_ok=True)
     argv = [
         sys.executable, "-m", "lab.shuttle", mid, link.a.node, link.b.node,
         str(impairment.delay_ms), str(impairment.jitter_ms), str(impairment.loss_percent),
-        f"{lab.dir}/",
+        str(ready),
     ]  # fmt: skip
     pid = process.spawn(argv, netns=None, log=pidfile.with_suffix(".log"), pidfile=pidfile)
     deadline = time.monotonic() + SHUTTLE_READY_TIMEOUT
-    while _packet_sockets(pid) < 2:
+    while not ready.exists():
         if not process.is_ours(pid, f"{lab.dir}/") or time.monotonic() > deadline:
             clear(lab, link)
             raise LabError(f"impairment shuttle of {link.name} did not start; see its log")

@@ -52,12 +52,17 @@ def spawn(
     return proc.pid
 
 
-def _state(pid: int) -> str | None:
+PF_KTHREAD = 0x00200000  # include/linux/sched.h
+
+
+def _state(pid: int) -> tuple[str, int] | None:
+    """(state letter, flags) of ``pid`` from /proc/<pid>/stat, or None when it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[0]
+    fields = stat.rsplit(")", 1)[1].split()
+    return fields[0], int(fields[6])
 
 
 def _reap(pid: int) -> None:
@@ -66,18 +71,25 @@ def _reap(pid: int) -> None:
 
 
 def is_ours(pid: int, marker: str) -> bool:
-    """Whether ``pid`` is a live process whose command line contains ``marker``."""
+    """Whether ``pid`` is a live process whose command line contains ``marker``.
+
+    A process shows an empty command line while it execs or exits; it is
+    counted as ours then (unless it is a kernel thread), so that a start is
+    not mistaken for a crash and a stop waits until the process is gone.
+    """
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    if marker.encode() not in cmdline:
-        return False
     state = _state(pid)
-    if state == "Z":
+    if state is None:
+        return False
+    if state[0] == "Z":
         _reap(pid)
         return False
-    return state is not None
+    if not cmdline:
+        return not state[1] & PF_KTHREAD
+    return marker.encode() in cmdline
 
 
 def read_pid(pidfile: Path) -> int | None:

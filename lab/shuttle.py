@@ -9,8 +9,9 @@ probability ``loss``, and sends it out of the other side after
 of netem's ``delay D J loss L``.  Frames may be reordered by jitter, as with
 netem.
 
-Run as ``python -m lab.shuttle NETNS SIDE_A SIDE_B DELAY_MS JITTER_MS LOSS_PERCENT MARKER``
-(MARKER is the lab's state folder, so that the lab recognises its process).
+Run as ``python -m lab.shuttle NETNS SIDE_A SIDE_B DELAY_MS JITTER_MS LOSS_PERCENT READY``;
+the shuttle creates the file READY (inside the lab's state folder, which lets
+the lab recognise the process) once it holds both sides.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from lab.forwarder import Namespaces
 
@@ -84,7 +86,7 @@ def _relay(
     loop.add_reader(src.fileno(), readable)
 
 
-async def run(netns: str, side_a: str, side_b: str, impairment: Impairment) -> None:
+async def run(netns: str, side_a: str, side_b: str, impairment: Impairment, *, ready: Path) -> None:
     spaces = Namespaces()
     a = packet_socket(spaces, netns, side_a)
     b = packet_socket(spaces, netns, side_b)
@@ -100,15 +102,16 @@ async def run(netns: str, side_a: str, side_b: str, impairment: Impairment) -> N
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, finish)
+    ready.touch()
     await stop
 
 
 def main(argv: list[str]) -> None:
-    netns, side_a, side_b, delay, jitter, loss = argv[1:7]
+    netns, side_a, side_b, delay, jitter, loss, ready = argv[1:8]
     impairment = Impairment(
         delay_ms=float(delay), jitter_ms=float(jitter), loss_percent=float(loss)
     )
-    asyncio.run(run(netns, side_a, side_b, impairment))
+    asyncio.run(run(netns, side_a, side_b, impairment, ready=Path(ready)))
 
 
 if __name__ == "__main__":

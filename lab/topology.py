@@ -128,7 +128,7 @@ def _parse_nodes(raw: Any, problems: list[str]) -> dict[str, Node]:
 
 def _parse_endpoint(text: Any, nodes: Mapping[str, Node], problems: list[str]) -> tuple[str, str]:
     node, _, interface = str(text).partition(":")
-    if not interface:
+    if not isinstance(text, str) or not interface:
         problems.append(f"link endpoint {text!r} is not NODE:INTERFACE")
     elif node not in nodes:
         problems.append(f"link endpoint {text!r} names unknown node {node!r}")

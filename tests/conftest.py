@@ -1,0 +1,42 @@
+"""Session fixtures shared by every test package.
+
+``lab``: a running lab of the default topology (three PE routers with real
+netconfd, sshd and snmpd, six CE hosts), brought up once per test session and
+removed at its end.  Its name comes from ``NETSLA_TEST_LAB`` (default
+``nstest``) and its published ports from ``NETSLA_TEST_PORT_BASE`` (default:
+derived from the name), so several people can run the suite at once.  The
+fixture yields a :class:`lab.state.LabState` (inventory path, known_hosts,
+ssh_config, secrets, and per-router facts: namespace, NETCONF and SNMP ports).
+It skips when not run as root.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from lab import api
+from lab.state import LabState
+
+
+def lab_name_for_tests() -> str:
+    return os.environ.get("NETSLA_TEST_LAB", "nstest")
+
+
+def port_base_for_tests() -> int | None:
+    value = os.environ.get("NETSLA_TEST_PORT_BASE")
+    return int(value) if value else None
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[LabState]:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (network namespaces and agents)")
+    name = lab_name_for_tests()
+    state = api.up(None, name=name, port_base=port_base_for_tests())
+    try:
+        yield state
+    finally:
+        api.down(name)

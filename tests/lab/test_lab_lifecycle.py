@@ -1,0 +1,126 @@
+"""Lab lifecycle through the CLI: status, impairment measured with ping, up twice, down twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab import api
+from lab.state import PORTS_PER_LAB, LabState, paths
+from southbound.inventory import load_inventory
+
+pytestmark = pytest.mark.lab
+
+NETSLA = [str(Path(sys.executable).parent / "netsla")]
+PING = re.compile(
+    r"(\d+) packets transmitted, (\d+) received.*?rtt min/avg/max/mdev = ([\d.]+)/([\d.]+)/", re.S
+)
+
+
+def netsla(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*NETSLA, *args], capture_output=True, text=True, check=False)
+
+
+def ping(namespace: str, address: str, *, count: int) -> tuple[float, float]:
+    """(loss fraction, minimum RTT in ms) of ``count`` pings 10 ms apart."""
+    result = subprocess.run(
+        ["ip", "netns", "exec", namespace, "ping", "-n", "-q", "-c", str(count), "-i", "0.01",
+         "-W", "1", address],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    match = PING.search(result.stdout)
+    assert match, result.stdout + result.stderr
+    sent, received = int(match.group(1)), int(match.group(2))
+    return 1 - received / sent, float(match.group(3))
+
+
+def test_status_json_lists_every_router_with_published_ports(lab: LabState) -> None:
+    result = netsla("lab", "status", "--name", lab.name, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    assert [i["name"] for i in items] == [r.name for r in lab.routers]
+    for item, router in zip(items, lab.routers, strict=True):
+        assert item["netconf"] == {
+            "host": "127.0.0.1",
+            "port": router.netconf_port,
+            "answers": True,
+        }
+        assert item["snmp"] == {"host": "127.0.0.1", "port": router.snmp_port, "answers": True}
+        assert all(item["agents"].values())
+
+
+def test_impairment_shows_in_ping_and_clears(lab: LabState) -> None:
+    inventory = load_inventory(lab.inventory)
+    pe2 = inventory.devices["pe2"]
+    core = next(i for i in pe2.interfaces if i.peer == "pe3")
+    far = next(i for i in inventory.devices["pe3"].interfaces if i.peer == "pe2")
+    address = str(far.address).split("/")[0]
+    assert pe2.namespace is not None and core.link is not None
+    clean_loss, clean_rtt = ping(pe2.namespace, address, count=20)
+    assert clean_loss == 0 and clean_rtt < 5
+    result = netsla(
+        "lab", "impair", core.link, "--name", lab.name,
+        "--delay-ms", "15", "--jitter-ms", "1", "--loss-percent", "10",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    try:
+        loss, rtt = ping(pe2.namespace, address, count=200)
+    finally:
+        cleared = netsla("lab", "impair", core.link, "--name", lab.name, "--clear")
+    # 15 +- 1 ms each way; 10 % each way loses 19 % of round trips.
+    assert 28 <= rtt <= 40
+    assert 0.05 <= loss <= 0.40
+    assert cleared.returncode == 0, cleared.stderr
+    loss, rtt = ping(pe2.namespace, address, count=20)
+    assert loss == 0 and rtt < 5
+
+
+def test_impairing_an_access_link_is_refused(lab: LabState) -> None:
+    result = netsla("lab", "impair", "pe1-ce1a", "--name", lab.name, "--delay-ms", "5")
+    assert result.returncode == 2
+    assert "access link" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_up_on_a_running_lab_and_down_twice_succeed(lab: LabState) -> None:
+    name = f"{lab.name[:6]}u"
+    base = lab.port_base + PORTS_PER_LAB
+    try:
+        first = netsla("lab", "up", "--name", name, "--port-base", str(base), "--format", "json")
+        assert first.returncode == 0, first.stderr
+        pid = (paths(name).dir / "pe1" / "netconfd.pid").read_text()
+        again = netsla("lab", "up", "--name", name, "--port-base", str(base), "--format", "json")
+        assert again.returncode == 0, again.stderr
+        # A healthy lab is left alone: same agent processes, same inventory.
+        assert (paths(name).dir / "pe1" / "netconfd.pid").read_text() == pid
+        assert json.loads(again.stdout)["inventory"] == json.loads(first.stdout)["inventory"]
+    finally:
+        for _ in range(2):
+            down = netsla("lab", "down", "--name", name)
+            assert down.returncode == 0, down.stderr
+    assert not paths(name).dir.exists()
+    assert not [n for n in os.listdir("/run/netns") if n.startswith(f"{name}-")]
+
+
+def test_up_recovers_from_a_half_finished_up(lab: LabState) -> None:
+    name = f"{lab.name[:6]}r"
+    base = lab.port_base + 2 * PORTS_PER_LAB
+    try:
+        state = api.up(None, name=name, port_base=base)
+        # Simulate a crash: a router's agents die, a stale socket and namespace stay.
+        subprocess.run(["kill", "-9", (state.dir / "pe2" / "netconfd.pid").read_text().strip()],
+                       check=True)  # fmt: skip
+        subprocess.run(["ip", "netns", "add", f"{name}-stale"], check=True)
+        (state.dir / "state.json").unlink()
+        again = api.up(None, name=name, port_base=base)
+        statuses = api.status(name)
+        assert all(s.netconf_answers and s.snmp_answers for s in statuses)
+        assert f"{name}-stale" not in os.listdir("/run/netns")
+        assert again.inventory.exists()
+    finally:
+        api.down(name)
