@@ -56,7 +56,11 @@ def hub_key(vpn_id: str) -> str:
 
 
 def vlan_request(access: Access) -> Request:
-    return Request(PoolName.VLAN, f"{access.device}/{access.port}", access.name)
+    """VLAN ids are allocated per PE, not per port: netconfd (yuma123 2.13)
+    checks the sub-interface list's ``unique "vlan-id"`` across all
+    interfaces of the router, not within each one as RFC 7950, Section
+    7.8.3 says."""
+    return Request(PoolName.VLAN, access.device, access.name)
 
 
 def probe_key(service: Service, source: Access, target: Access) -> str:

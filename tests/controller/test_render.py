@@ -93,7 +93,11 @@ def test_hub_and_spoke_uses_two_targets(
         access["vpn-attachment"]["site-role"] = f"ietf-l3vpn-svc:{role}"
     (service,) = services_from_document(doc)
     assert service.vpn.topology == Topology.HUB_SPOKE
-    assert sorted(a.role for a in service.accesses) == [SiteRole.HUB, SiteRole.SPOKE, SiteRole.SPOKE]
+    assert sorted(a.role for a in service.accesses) == [
+        SiteRole.HUB,
+        SiteRole.SPOKE,
+        SiteRole.SPOKE,
+    ]
     rendered = render_doc(doc)
     hub = rendered["pe1"][NodeId("vrf", ("acme-hub",))]
     spoke = rendered["pe2"][NodeId("vrf", ("acme-spoke",))]

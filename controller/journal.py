@@ -1,0 +1,181 @@
+"""The transaction journal: who changed what on which device, and how it ended.
+
+A transaction is written (state ``prepared``, with every device's forward
+and reverse edits) before any device is touched, and finished afterwards.
+A controller that dies in between leaves it ``prepared``; on the next
+start :meth:`Journal.recover` marks such transactions failed (the devices
+rolled themselves back when their confirmed-commit timer ran out).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from controller.diff import Edit
+from controller.store.footprints import now
+from controller.store.services import (
+    TransactionDeviceRow,
+    TransactionRow,
+    TransactionServiceRow,
+)
+
+
+class TxState(StrEnum):
+    PREPARED = "prepared"
+    COMMITTED = "committed"
+    FAILED = "failed"
+
+
+def who() -> str:
+    """User and host process that start a transaction."""
+    return f"{getpass.getuser()}@pid{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEntry:
+    device: str
+    forward: list[Edit]
+    reverse: list[Edit]
+    outcome: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    service_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def _edits(items: Sequence[Edit]) -> str:
+    return json.dumps([e.to_json() for e in items])
+
+
+def _doc(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else dict(json.loads(text))
+
+
+class Journal:
+    """Repository of transactions over one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def begin(
+        self,
+        *,
+        command: str,
+        devices: Mapping[str, tuple[Sequence[Edit], Sequence[Edit]]],
+        services: Mapping[str, tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+        rollback_of: int | None = None,
+    ) -> int:
+        row = TransactionRow(
+            started_at=now(),
+            started_by=who(),
+            command=command,
+            state=TxState.PREPARED.value,
+            rollback_of=rollback_of,
+        )
+        self.session.add(row)
+        self.session.flush()
+        for device, (forward, reverse) in devices.items():
+            self.session.add(
+                TransactionDeviceRow(
+                    transaction_id=row.id,
+                    device=device,
+                    forward=_edits(forward),
+                    reverse=_edits(reverse),
+                    outcome="pending",
+                )
+            )
+        for service_id, (before, after) in services.items():
+            self.session.add(
+                TransactionServiceRow(
+                    transaction_id=row.id,
+                    service_id=service_id,
+                    before=None if before is None else json.dumps(before, sort_keys=True),
+                    after=None if after is None else json.dumps(after, sort_keys=True),
+                )
+            )
+        return row.id
+
+    def finish(
+        self,
+        tx: int,
+        *,
+        state: TxState,
+        error: str | None = None,
+        outcomes: Mapping[str, tuple[str, str | None]] | None = None,
+    ) -> None:
+        row = self.session.get(TransactionRow, tx)
+        if row is None:
+            raise KeyError(tx)
+        row.state, row.error, row.finished_at = state.value, error, now()
+        for device, (outcome, device_error) in (outcomes or {}).items():
+            entry = self.session.get(TransactionDeviceRow, {"transaction_id": tx, "device": device})
+            if entry is not None:
+                entry.outcome, entry.error = outcome, device_error
+
+    def recover(self) -> list[int]:
+        """Mark transactions left ``prepared`` by a dead controller as failed."""
+        stale = list(
+            self.session.scalars(
+                select(TransactionRow.id).where(TransactionRow.state == TxState.PREPARED.value)
+            )
+        )
+        if stale:
+            self.session.execute(
+                update(TransactionRow)
+                .where(TransactionRow.id.in_(stale))
+                .values(
+                    state=TxState.FAILED.value,
+                    finished_at=now(),
+                    error="controller stopped before the transaction finished; "
+                    "devices rolled back by their confirmed-commit timeout",
+                )
+            )
+        return stale
+
+    def transactions(self, limit: int = 50) -> list[TransactionRow]:
+        return list(
+            self.session.scalars(
+                select(TransactionRow).order_by(TransactionRow.id.desc()).limit(limit)
+            )
+        )
+
+    def transaction(self, tx: int) -> TransactionRow | None:
+        return self.session.get(TransactionRow, tx)
+
+    def devices(self, tx: int) -> list[DeviceEntry]:
+        rows = self.session.scalars(
+            select(TransactionDeviceRow)
+            .where(TransactionDeviceRow.transaction_id == tx)
+            .order_by(TransactionDeviceRow.device)
+        )
+        return [
+            DeviceEntry(
+                device=r.device,
+                forward=[Edit.from_json(e) for e in json.loads(r.forward)],
+                reverse=[Edit.from_json(e) for e in json.loads(r.reverse)],
+                outcome=r.outcome,
+                error=r.error,
+            )
+            for r in rows
+        ]
+
+    def services(self, tx: int) -> list[ServiceEntry]:
+        rows = self.session.scalars(
+            select(TransactionServiceRow)
+            .where(TransactionServiceRow.transaction_id == tx)
+            .order_by(TransactionServiceRow.service_id)
+        )
+        return [ServiceEntry(r.service_id, _doc(r.before), _doc(r.after)) for r in rows]

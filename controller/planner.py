@@ -1,0 +1,151 @@
+"""Planning a change: services in, per-device edits out (store reads, no device I/O).
+
+For each changed service: allocate its resources, render it per device,
+and plan every touched device from the stored footprints (only the nodes
+the change touches are read).  The result carries the edit payloads, the
+reverse edits, and what to record once the devices have committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from controller.diff import Edit
+from controller.footprint import DevicePlan, plan_device
+from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
+from controller.render import platform, render_service
+from controller.render.l3sm import Service
+from controller.render.resources import PoolName, ProbeProfile
+from controller.render.tree import Config
+from controller.render.xml import edit_payload
+from controller.store.footprints import ServiceRepository
+
+
+@dataclass(slots=True)
+class DeviceWork:
+    """One device's planned change."""
+
+    device: str
+    platform: str
+    plan: DevicePlan
+
+    @property
+    def edits(self) -> list[Edit]:
+        return self.plan.edits
+
+    def payload(self) -> etree._Element:
+        return edit_payload(platform(self.platform).schema, self.plan.edits)
+
+    def reverse_payload(self) -> etree._Element:
+        return edit_payload(platform(self.platform).schema, self.plan.reverse)
+
+
+@dataclass(slots=True)
+class ChangePlan:
+    """Everything one transaction does, planned."""
+
+    before: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # service documents
+    after: dict[str, Service | None] = field(default_factory=dict)
+    devices: dict[str, DeviceWork] = field(default_factory=dict)
+    footprints: dict[str, dict[str, Config]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> dict[str, DeviceWork]:
+        return {d: w for d, w in self.devices.items() if w.edits}
+
+    def services_json(self) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+        return {
+            s: (self.before[s], None if self.after[s] is None else dict(self.after[s].document))  # type: ignore[union-attr]
+            for s in self.after
+        }
+
+
+def plan_change(
+    repo: ServiceRepository,
+    changes: Mapping[str, Service | None],
+    *,
+    platforms: Mapping[str, str],
+    sla: Mapping[str, ProbeProfile],
+    pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
+) -> ChangePlan:
+    """Plan putting each service in ``changes`` in its new state (None: deleted).
+
+    Allocations are made (or released) in ``repo``'s session; the caller
+    commits them or undoes them with :func:`restore_holdings`.
+    """
+    plan = ChangePlan()
+    old: dict[str, dict[str, Config]] = {}
+    for service_id, service in sorted(changes.items()):
+        row = repo.service(service_id)
+        plan.before[service_id] = None if row is None else _loads(row.document)
+        plan.after[service_id] = service
+        old[service_id] = repo.footprint(service_id)
+        if service is None:
+            release_all(repo, service_id)
+            plan.footprints[service_id] = {}
+            continue
+        resources = allocate(repo, service, pools=pools)
+        plan.footprints[service_id] = render_service(
+            service, platforms=platforms, resources=resources, sla=sla
+        )
+    devices = {d for f in (*old.values(), *plan.footprints.values()) for d in f}
+    for device in sorted(devices):
+        old_dev = {s: old[s].get(device, {}) for s in changes}
+        new_dev = {s: plan.footprints[s].get(device, {}) for s in changes}
+        touched = {n for cfg in (*old_dev.values(), *new_dev.values()) for n in cfg}
+        name = platforms.get(device) or _stored_platform(repo, device)
+        work = plan_device(
+            device=device,
+            schema=platform(name).schema,
+            current=repo.device_nodes(device, touched),
+            owners=repo.owners(device, touched),
+            old=old_dev,
+            new=new_dev,
+        )
+        plan.devices[device] = DeviceWork(device=device, platform=name, plan=work)
+    return plan
+
+
+def _stored_platform(repo: ServiceRepository, device: str) -> str:
+    row = repo.device(device)
+    if row is None:
+        raise KeyError(device)
+    return row.platform
+
+
+def _loads(text: str) -> dict[str, Any]:
+    return dict(json.loads(text))
+
+
+def record(repo: ServiceRepository, plan: ChangePlan, *, tx: int | None) -> None:
+    """After the devices committed: store footprints, device configs, services."""
+    for device, work in plan.devices.items():
+        repo.set_device_nodes(device, work.plan.before, work.plan.after)
+        repo.set_owners(device, work.plan.owners)
+    for service_id, service in plan.after.items():
+        if service is None:
+            repo.drop_service(service_id)
+        else:
+            devices = sorted(plan.footprints[service_id])
+            repo.put_service(service_id, service.document, devices, tx)
+
+
+def restore_holdings(
+    repo: ServiceRepository,
+    plan: ChangePlan,
+    previous: Mapping[str, Service | None],
+    *,
+    pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
+) -> None:
+    """After a failed transaction: hold again exactly what the old services held."""
+    for service_id in plan.after:
+        service = previous.get(service_id)
+        if service is None:
+            release_all(repo, service_id)
+        else:
+            allocate(repo, service, pools=pools)

@@ -1,0 +1,271 @@
+"""Network-wide transactions over a small :class:`DeviceDriver` Protocol.
+
+For every device a change touches, in parallel (RFC 6241, Sections 7.5,
+8.3 and 8.4): lock the candidate, discard stale candidate changes,
+edit-config, and commit with ``<confirmed/>``, a timeout and a
+``persist`` id.  Only when every device has done so, the confirming
+commit on all.  When any device fails at any step, every device is put
+back: cancel-commit where the confirmed commit happened, discard-changes
+where only the candidate was edited, and the locks released.  A
+controller that dies leaves the confirmed-commit timeout to roll the
+devices back.
+
+Devices without :confirmed-commit:1.1 get the best safe path their
+capabilities allow (candidate and commit, or running with
+rollback-on-error), with the reverse edit as rollback plan.  Per-platform
+quirks live in :data:`QUIRKS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Protocol
+
+from lxml import etree
+
+from controller.errors import ControllerError
+from southbound.errors import SouthboundError
+from southbound.netconf import Capabilities, Datastore
+
+
+class DeviceDriver(Protocol):
+    """What a transaction needs from a device (southbound.netconf.NetconfSession)."""
+
+    name: str
+
+    async def connect(self) -> Capabilities: ...
+    async def lock(self, datastore: Datastore) -> None: ...
+    async def unlock(self, datastore: Datastore) -> None: ...
+    async def discard_changes(self) -> None: ...
+    async def edit_config(
+        self, config: etree._Element, *, target: Datastore, rollback_on_error: bool = False
+    ) -> None: ...
+    async def commit(
+        self,
+        *,
+        confirmed: bool = False,
+        timeout: int | None = None,
+        persist: str | None = None,
+        persist_id: str | None = None,
+    ) -> None: ...
+    async def cancel_commit(self, *, persist_id: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Quirks:
+    """Known peculiarities of one platform's NETCONF server."""
+
+    # yuma123 netconfd 2.13: <validate source=candidate> then <commit> loses
+    # the candidate's edits (LAB-NOTES); commit validates anyway.
+    validate_loses_candidate: bool = False
+    confirm_timeout: int = 60  # seconds, the confirmed commit's rollback timer
+
+
+QUIRKS = MappingProxyType({"netsla-router": Quirks(validate_loses_candidate=True)})
+DEFAULT_QUIRKS = Quirks()
+
+
+class Strategy(StrEnum):
+    CONFIRMED_COMMIT = "confirmed-commit"
+    CANDIDATE = "candidate"
+    RUNNING = "running"
+
+
+class Step(StrEnum):
+    CONNECT = "connect"
+    LOCK = "lock"
+    DISCARD = "discard-changes"
+    EDIT = "edit-config"
+    VALIDATE = "validate"
+    COMMIT = "commit"
+    CONFIRM = "confirm"
+
+
+class Outcome(StrEnum):
+    COMMITTED = "committed"
+    ROLLED_BACK = "rolled-back"
+    FAILED = "failed"  # this device's error caused the transaction to fail
+    ROLLBACK_FAILED = "rollback-failed"
+
+
+@dataclass(slots=True)
+class DeviceChange:
+    """One device's part of a transaction."""
+
+    device: str
+    driver: DeviceDriver
+    payload: etree._Element
+    reverse: etree._Element
+    quirks: Quirks = DEFAULT_QUIRKS
+
+
+@dataclass(slots=True)
+class DeviceResult:
+    """Per-device outcome, like nornir's per-host results."""
+
+    device: str
+    outcome: Outcome | None = None
+    done: list[Step] = field(default_factory=list)
+    strategy: Strategy | None = None
+    error: str | None = None
+    failed_step: Step | None = None
+
+
+class TransactionFailed(ControllerError):
+    """At least one device failed; every device was put back (see ``results``)."""
+
+    def __init__(self, results: Sequence[DeviceResult]) -> None:
+        self.results = list(results)
+        failed = [r for r in self.results if r.error]
+        parts = [f"{r.device} ({r.failed_step}): {r.error}" for r in failed]
+        bad = [r.device for r in self.results if r.outcome == Outcome.ROLLBACK_FAILED]
+        tail = f"; NOT rolled back on: {', '.join(bad)}" if bad else ""
+        super().__init__("transaction failed: " + "; ".join(parts) + tail)
+
+
+def strategy_for(capabilities: Capabilities) -> Strategy:
+    if capabilities.candidate and capabilities.confirmed_commit:
+        return Strategy.CONFIRMED_COMMIT
+    if capabilities.candidate:
+        return Strategy.CANDIDATE
+    return Strategy.RUNNING
+
+
+Progress = Callable[[int, int], None]
+
+
+class Transaction:
+    """One network-wide transaction; ``persist_id`` names its confirmed commits."""
+
+    def __init__(
+        self, changes: Sequence[DeviceChange], *, persist_id: str, progress: Progress | None = None
+    ) -> None:
+        self.changes = list(changes)
+        self.persist_id = persist_id
+        self.results = {c.device: DeviceResult(c.device) for c in self.changes}
+        self._progress = progress
+        self._done = 0
+
+    async def run(self) -> list[DeviceResult]:
+        """Commit on all devices or on none; raises :class:`TransactionFailed`."""
+        prepared = await asyncio.gather(*(self._prepare(c) for c in self.changes))
+        if all(prepared):
+            await asyncio.gather(*(self._confirm(c) for c in self.changes))
+        if not all(r.error is None for r in self.results.values()):
+            await asyncio.gather(*(self._undo(c) for c in self.changes))
+            await asyncio.gather(*(self._unlock(c) for c in self.changes))
+            raise TransactionFailed([self.results[c.device] for c in self.changes])
+        await asyncio.gather(*(self._unlock(c) for c in self.changes))
+        return [self.results[c.device] for c in self.changes]
+
+    async def _step(
+        self, change: DeviceChange, step: Step, call: Callable[[], Awaitable[object]]
+    ) -> bool:
+        result = self.results[change.device]
+        try:
+            await call()
+        except SouthboundError as exc:
+            result.error, result.failed_step = str(exc), step
+            result.outcome = Outcome.FAILED
+            return False
+        result.done.append(step)
+        return True
+
+    async def _prepare(self, change: DeviceChange) -> bool:
+        d, result = change.driver, self.results[change.device]
+        caps: list[Capabilities] = []
+
+        async def connect() -> None:
+            caps.append(await d.connect())
+
+        if not await self._step(change, Step.CONNECT, connect):
+            return False
+        strategy = result.strategy = strategy_for(caps[0])
+        store = Datastore.RUNNING if strategy == Strategy.RUNNING else Datastore.CANDIDATE
+        steps: list[tuple[Step, Callable[[], Awaitable[object]]]] = [
+            (Step.LOCK, lambda: d.lock(store))
+        ]
+        if strategy == Strategy.RUNNING:
+            steps.append(
+                (
+                    Step.EDIT,
+                    lambda: d.edit_config(
+                        change.payload, target=store, rollback_on_error=caps[0].rollback_on_error
+                    ),
+                )
+            )
+        else:
+            steps.append((Step.DISCARD, d.discard_changes))
+            steps.append((Step.EDIT, lambda: d.edit_config(change.payload, target=store)))
+        if strategy == Strategy.CONFIRMED_COMMIT:
+            timeout = change.quirks.confirm_timeout
+            steps.append(
+                (
+                    Step.COMMIT,
+                    lambda: d.commit(confirmed=True, timeout=timeout, persist=self.persist_id),
+                )
+            )
+        for step, call in steps:
+            if not await self._step(change, step, call):
+                return False
+        return True
+
+    async def _confirm(self, change: DeviceChange) -> None:
+        d, result = change.driver, self.results[change.device]
+        if result.strategy == Strategy.CONFIRMED_COMMIT:
+            ok = await self._step(
+                change, Step.CONFIRM, lambda: d.commit(persist_id=self.persist_id)
+            )
+        elif result.strategy == Strategy.CANDIDATE:
+            ok = await self._step(change, Step.CONFIRM, d.commit)
+        else:
+            ok = True
+        if ok:
+            result.outcome = Outcome.COMMITTED
+        self._done += 1
+        if self._progress is not None:
+            self._progress(self._done, len(self.changes))
+
+    async def _undo(self, change: DeviceChange) -> None:
+        d, result = change.driver, self.results[change.device]
+        try:
+            if result.outcome == Outcome.COMMITTED or (
+                Step.EDIT in result.done and result.strategy == Strategy.RUNNING
+            ):
+                await self._compensate(change)
+            elif Step.COMMIT in result.done and Step.CONFIRM not in result.done:
+                await d.cancel_commit(persist_id=self.persist_id)
+            elif Step.EDIT in result.done or Step.DISCARD in result.done:
+                await d.discard_changes()
+            else:
+                return
+        except SouthboundError as exc:
+            if result.error is None:
+                result.error, result.failed_step = f"rollback failed: {exc}", Step.COMMIT
+            result.outcome = Outcome.ROLLBACK_FAILED
+            return
+        if result.outcome != Outcome.FAILED:
+            result.outcome = Outcome.ROLLED_BACK
+
+    async def _compensate(self, change: DeviceChange) -> None:
+        """Apply the reverse edit: the rollback plan of a device already changed."""
+        d, result = change.driver, self.results[change.device]
+        if result.strategy == Strategy.RUNNING:
+            await d.edit_config(change.reverse, target=Datastore.RUNNING)
+            return
+        await d.discard_changes()
+        await d.edit_config(change.reverse, target=Datastore.CANDIDATE)
+        await d.commit()
+
+    async def _unlock(self, change: DeviceChange) -> None:
+        d, result = change.driver, self.results[change.device]
+        if Step.LOCK not in result.done:
+            return
+        store = Datastore.RUNNING if result.strategy == Strategy.RUNNING else Datastore.CANDIDATE
+        with contextlib.suppress(SouthboundError):  # a dead session's lock died with it
+            await d.unlock(store)
