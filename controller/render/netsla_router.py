@@ -10,6 +10,7 @@ that rate), and one SLA probe per measured pair of accesses.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 from controller.render.l3sm import Access, Service, SiteRole
@@ -60,6 +61,17 @@ SCHEMA = PlatformSchema(
         ),
     ),
 )
+
+
+OWNER_MAX = 64  # netsla-router: probe owner length "0..64"
+
+
+def probe_owner(key: str) -> str:
+    """``key`` cut to the model's length, with a digest to keep it unique."""
+    if len(key) <= OWNER_MAX:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    return f"{key[: OWNER_MAX - 9]}~{digest}"
 
 
 def _rd(value: int) -> str:
@@ -142,7 +154,7 @@ def _probes(
         key = probe_key(service, source, target)
         probe_id = resources.get(PoolName.PROBE, device, key)
         config[NodeId("probe", (str(probe_id),))] = {
-            "owner": key,
+            "owner": probe_owner(key),
             "vrf": vrf_name(source),
             "source": source.provider_address,
             "target": target.customer_address,

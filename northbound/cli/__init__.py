@@ -25,13 +25,16 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from northbound.cli import collect, lab, sla, validate
+    from northbound.cli import collect, device, lab, service, sla, transaction, validate
 
     cli.add_command(collect.collect_command)
     cli.add_command(collect.collector_group)
     cli.add_command(lab.group)
     cli.add_command(sla.group)
     cli.add_command(validate.command)
+    cli.add_command(service.group)
+    cli.add_command(transaction.group)
+    cli.add_command(device.group)
 
 
 _register()

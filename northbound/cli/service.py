@@ -1,0 +1,167 @@
+"""``netsla service``: apply, list, show, delete and re-deploy services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from lxml import etree
+
+from controller.errors import InputError
+from controller.service import Outcome, UnknownService, services_of
+from controller.store.footprints import ServiceRepository
+from northbound.cli.context import controller_options, open_context
+from northbound.cli.output import emit, format_option, progress
+
+
+def _read(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
+    try:
+        from controller.validation import Document, validated_data
+        from controller.yangmodels import DataFormat
+    except ImportError:  # validation not installed: plain JSON only
+        return [json.loads(p.read_text()) for p in paths]
+    # Validated together, as one datastore: a service may refer to SLA
+    # templates given in another document.
+    docs = [Document(p.read_bytes(), DataFormat.JSON, str(p)) for p in paths]
+    return [validated_data(docs)]
+
+
+def _report(outcome: Outcome) -> dict[str, Any]:
+    devices = {}
+    for device, work in sorted(outcome.plan.changed.items()):
+        devices[device] = {
+            "edits": [e.to_json() for e in work.edits],
+            "payload": etree.tostring(work.payload(), pretty_print=True).decode(),
+        }
+    return {
+        "transaction": outcome.transaction,
+        "dry-run": outcome.dry_run,
+        "services": sorted(outcome.plan.after),
+        "devices": devices,
+        "results": [
+            {"device": r.device, "outcome": r.outcome and r.outcome.value} for r in outcome.results
+        ],
+    }
+
+
+def _text(report: dict[str, Any]) -> str:
+    lines = []
+    verb = "would change" if report["dry-run"] else "changed"
+    if not report["devices"]:
+        return "nothing to do: the devices already hold this"
+    for device, data in report["devices"].items():
+        lines.append(f"{device}: {verb} {len(data['edits'])} node(s)")
+        if report["dry-run"]:
+            lines.append(data["payload"])
+    if report["transaction"] is not None:
+        lines.append(f"transaction {report['transaction']} committed")
+    return "\n".join(lines)
+
+
+@click.group(name="service")
+def group() -> None:
+    """L3VPN services (RFC 8299 documents) and their configuration on the PEs."""
+
+
+@group.command(name="apply")
+@click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show per-device payloads; touch nothing.")
+@controller_options
+@format_option
+def apply(
+    *,
+    documents: tuple[Path, ...],
+    dry_run: bool,
+    database: str | None,
+    inventory_path: Path | None,
+    output_format: str,
+) -> None:
+    """Apply service documents in one all-or-nothing transaction."""
+    data = _read(documents)
+    ctx = open_context(database, inventory_path)
+    changes: dict[str, Any] = dict(services_of(data))
+    with progress("devices", len(ctx.inventory.devices)) as advance:
+        outcome = ctx.run(
+            lambda: ctx.controller.apply(
+                changes, dry_run=dry_run, progress=lambda d, _t: advance(d)
+            )
+        )
+    report = _report(outcome)
+    emit(report, output_format, text=_text)
+
+
+@group.command(name="delete")
+@click.argument("service_ids", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True)
+@controller_options
+@format_option
+def delete(
+    *,
+    service_ids: tuple[str, ...],
+    dry_run: bool,
+    database: str | None,
+    inventory_path: Path | None,
+    output_format: str,
+) -> None:
+    """Delete services: remove exactly their footprint from every device."""
+    ctx = open_context(database, inventory_path)
+    for service_id in service_ids:
+        if ctx.controller.stored(service_id) is None:
+            raise UnknownService(f"no service {service_id!r}")
+    outcome = ctx.run(lambda: ctx.controller.apply(dict.fromkeys(service_ids), dry_run=dry_run))
+    emit(_report(outcome), output_format, text=_text)
+
+
+@group.command(name="list")
+@controller_options
+@format_option
+def list_(database: str | None, inventory_path: Path | None, output_format: str) -> None:
+    """Stored services."""
+    ctx = open_context(database, inventory_path)
+    with ctx.store.session() as session:
+        rows = [
+            {
+                "service": r.service_id,
+                "devices": json.loads(r.devices),
+                "transaction": r.transaction_id,
+                "updated": r.updated_at.isoformat(),
+            }
+            for r in ServiceRepository(session).services()
+        ]
+    emit(
+        rows,
+        output_format,
+        headers=["SERVICE", "DEVICES", "TX", "UPDATED"],
+        rows=lambda d: [
+            [r["service"], ",".join(r["devices"]), r["transaction"], r["updated"]] for r in d
+        ],
+    )
+
+
+@group.command(name="show")
+@click.argument("service_id")
+@controller_options
+@format_option
+def show(
+    *, service_id: str, database: str | None, inventory_path: Path | None, output_format: str
+) -> None:
+    """A service's document and its footprint per device."""
+    ctx = open_context(database, inventory_path)
+    with ctx.store.session() as session:
+        repo = ServiceRepository(session)
+        row = repo.service(service_id)
+        if row is None:
+            raise UnknownService(f"no service {service_id!r}")
+        from controller.render.tree import config_to_json
+
+        data = {
+            "service": service_id,
+            "document": json.loads(row.document),
+            "footprint": {d: config_to_json(c) for d, c in repo.footprint(service_id).items()},
+        }
+    emit(data, output_format, text=lambda d: json.dumps(d, indent=2))
+
+
+__all__ = ["InputError", "group"]

@@ -1,0 +1,89 @@
+"""``netsla transaction``: the journal of network-wide transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from controller.errors import InputError
+from controller.journal import Journal
+from northbound.cli.context import controller_options, open_context
+from northbound.cli.output import emit, format_option
+
+
+@click.group(name="transaction")
+def group() -> None:
+    """Transactions: who changed what, on which device, and how it ended."""
+
+
+@group.command(name="list")
+@click.option("--limit", default=50, show_default=True)
+@controller_options
+@format_option
+def list_(
+    *, limit: int, database: str | None, inventory_path: Path | None, output_format: str
+) -> None:
+    ctx = open_context(database, inventory_path)
+    with ctx.store.session() as session:
+        data = [
+            {
+                "id": t.id,
+                "state": t.state,
+                "started": t.started_at.isoformat(),
+                "by": t.started_by,
+                "command": t.command,
+                "error": t.error,
+            }
+            for t in Journal(session).transactions(limit)
+        ]
+    emit(
+        data,
+        output_format,
+        headers=["TX", "STATE", "STARTED", "BY", "COMMAND"],
+        rows=lambda d: [[r["id"], r["state"], r["started"], r["by"], r["command"]] for r in d],
+    )
+
+
+@group.command(name="show")
+@click.argument("tx", type=int)
+@controller_options
+@format_option
+def show(tx: int, database: str | None, inventory_path: Path | None, output_format: str) -> None:
+    ctx = open_context(database, inventory_path)
+    with ctx.store.session() as session:
+        journal = Journal(session)
+        row = journal.transaction(tx)
+        if row is None:
+            raise InputError(f"no transaction {tx}")
+        data = {
+            "id": row.id,
+            "state": row.state,
+            "started": row.started_at.isoformat(),
+            "by": row.started_by,
+            "command": row.command,
+            "error": row.error,
+            "devices": [
+                {
+                    "device": d.device,
+                    "outcome": d.outcome,
+                    "error": d.error,
+                    "forward": [e.to_json() for e in d.forward],
+                    "reverse": [e.to_json() for e in d.reverse],
+                }
+                for d in journal.devices(tx)
+            ],
+            "services": [s.service_id for s in journal.services(tx)],
+        }
+    emit(
+        data,
+        output_format,
+        text=lambda d: "\n".join(
+            [f"transaction {d['id']}: {d['state']} ({d['command']})"]
+            + [
+                f"  {x['device']}: {x['outcome']} {len(x['forward'])} edit(s) "
+                f"{x['error'] or ''}".rstrip()
+                for x in d["devices"]
+            ]
+        ),
+    )
