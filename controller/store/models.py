@@ -8,5 +8,6 @@ from __future__ import annotations
 from controller.store import (  # noqa: F401
     availability,
     services,
+    sla,
     telemetry,
 )

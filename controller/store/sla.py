@@ -1,0 +1,450 @@
+"""Tables of the SLA engine's live operation.
+
+- ``netsla_sla_template``: SLA templates (one RFC 7951 ``sla-template`` entry each).
+- ``netsla_sla_binding``: which service has which customer, template and
+  accesses (site, PE device, PE port, probes); written by service apply.
+- ``netsla_sla_incident`` and ``netsla_sla_order``: the trouble tickets and
+  orders of the process metrics (:mod:`controller.sla.process`).
+- ``netsla_sla_result``: one evaluation per service, window kind and window
+  start, the shape of netsla-sla ``customers/customer/sla-periods/period``.
+- ``netsla_sla_alarm`` and ``netsla_sla_alarm_change``: SLA alarms and their
+  status changes, the shape of netsla-sla ``alarms/alarm-list`` (RFC 8632
+  section 4).
+
+Times are integer microseconds since the epoch.  :class:`SlaRepository`
+works inside one session (the caller's unit of work), like
+:class:`controller.journal.Journal`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from controller.store import Base
+
+_NAME = 200
+_PATH = 400
+
+
+class SlaTemplateRow(Base):
+    __tablename__ = "netsla_sla_template"
+    name: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)  # RFC 7951 JSON of one sla-template entry
+
+
+class SlaBindingRow(Base):
+    __tablename__ = "netsla_sla_binding"
+    service_id: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    customer: Mapped[str] = mapped_column(String(_NAME))
+    template: Mapped[str] = mapped_column(String(_NAME))
+    accesses: Mapped[str] = mapped_column(Text)  # JSON list of Access
+    since_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class SlaIncidentRow(Base):
+    __tablename__ = "netsla_sla_incident"
+    __table_args__ = (UniqueConstraint("service_id", "event_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(_NAME), index=True)
+    opened_us: Mapped[int] = mapped_column(BigInteger)
+    cleared_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: opened by hand
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class SlaOrderRow(Base):
+    __tablename__ = "netsla_sla_order"
+    service_id: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    ordered_us: Mapped[int] = mapped_column(BigInteger)
+    delivered_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class SlaResultRow(Base):
+    __tablename__ = "netsla_sla_result"
+    service_id: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    window: Mapped[str] = mapped_column(String(16), primary_key=True)  # period | rolling
+    start_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    end_us: Mapped[int] = mapped_column(BigInteger)
+    customer: Mapped[str] = mapped_column(String(_NAME), index=True)
+    template: Mapped[str] = mapped_column(String(_NAME))
+    compliant: Mapped[bool] = mapped_column(Boolean)
+    credit_percent: Mapped[str] = mapped_column(String(32))  # decimal text
+    health_score: Mapped[int] = mapped_column(Integer)
+    evaluated_us: Mapped[int] = mapped_column(BigInteger)
+    document: Mapped[str] = mapped_column(Text)  # JSON: evaluate.report_document + extras
+
+
+class SlaAlarmRow(Base):
+    __tablename__ = "netsla_sla_alarm"
+    resource: Mapped[str] = mapped_column(String(_PATH), primary_key=True)
+    alarm_type_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    qualifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    time_created_us: Mapped[int] = mapped_column(BigInteger)
+    is_cleared: Mapped[bool] = mapped_column(Boolean)
+    last_raised_us: Mapped[int] = mapped_column(BigInteger)
+    last_changed_us: Mapped[int] = mapped_column(BigInteger)
+    severity: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SlaAlarmChangeRow(Base):
+    __tablename__ = "netsla_sla_alarm_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource: Mapped[str] = mapped_column(String(_PATH), index=True)
+    alarm_type_id: Mapped[str] = mapped_column(String(64))
+    qualifier: Mapped[str] = mapped_column(String(64))
+    time_us: Mapped[int] = mapped_column(BigInteger)
+    severity: Mapped[str] = mapped_column(String(16))  # a severity, or "cleared"
+    text: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Access:
+    """A site network access of a service: its PE device and port, and its probes."""
+
+    site: str
+    device: str
+    port: str
+    probes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binding:
+    service_id: str
+    customer: str
+    template: str
+    accesses: tuple[Access, ...]
+    since_us: int
+
+    @property
+    def probes(self) -> tuple[str, ...]:
+        return tuple(p for access in self.accesses for p in access.probes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentRecord:
+    id: int
+    service_id: str
+    opened_us: int
+    cleared_us: int | None
+    excluded: bool
+    event_id: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRecord:
+    service_id: str
+    ordered_us: int
+    delivered_us: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultRecord:
+    service_id: str
+    window: str
+    start_us: int
+    end_us: int
+    customer: str
+    template: str
+    compliant: bool
+    credit_percent: str
+    health_score: int
+    evaluated_us: int
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlarmRecord:
+    resource: str
+    alarm_type_id: str
+    qualifier: str
+    time_created_us: int
+    is_cleared: bool
+    last_raised_us: int
+    last_changed_us: int
+    severity: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlarmChangeRecord:
+    resource: str
+    alarm_type_id: str
+    qualifier: str
+    time_us: int
+    severity: str
+    text: str
+
+
+def _binding(row: SlaBindingRow) -> Binding:
+    accesses = tuple(
+        Access(site=a["site"], device=a["device"], port=a["port"], probes=tuple(a["probes"]))
+        for a in json.loads(row.accesses)
+    )
+    return Binding(
+        service_id=row.service_id,
+        customer=row.customer,
+        template=row.template,
+        accesses=accesses,
+        since_us=row.since_us,
+    )
+
+
+def _incident(row: SlaIncidentRow) -> IncidentRecord:
+    return IncidentRecord(
+        id=row.id,
+        service_id=row.service_id,
+        opened_us=row.opened_us,
+        cleared_us=row.cleared_us,
+        excluded=row.excluded,
+        event_id=row.event_id,
+        text=row.text,
+    )
+
+
+def _alarm(row: SlaAlarmRow) -> AlarmRecord:
+    return AlarmRecord(
+        resource=row.resource,
+        alarm_type_id=row.alarm_type_id,
+        qualifier=row.qualifier,
+        time_created_us=row.time_created_us,
+        is_cleared=row.is_cleared,
+        last_raised_us=row.last_raised_us,
+        last_changed_us=row.last_changed_us,
+        severity=row.severity,
+        text=row.text,
+    )
+
+
+def _result(row: SlaResultRow) -> ResultRecord:
+    return ResultRecord(
+        service_id=row.service_id,
+        window=row.window,
+        start_us=row.start_us,
+        end_us=row.end_us,
+        customer=row.customer,
+        template=row.template,
+        compliant=row.compliant,
+        credit_percent=row.credit_percent,
+        health_score=row.health_score,
+        evaluated_us=row.evaluated_us,
+        document=json.loads(row.document),
+    )
+
+
+class SlaRepository:
+    """Reads and writes the SLA tables inside one session (the caller commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- templates and bindings --------------------------------------------
+
+    def put_template(self, name: str, entry: dict[str, Any]) -> None:
+        self.session.merge(SlaTemplateRow(name=name, document=json.dumps(entry, sort_keys=True)))
+
+    def template_entries(self) -> list[dict[str, Any]]:
+        rows = self.session.scalars(select(SlaTemplateRow).order_by(SlaTemplateRow.name)).all()
+        return [json.loads(row.document) for row in rows]
+
+    def bind(self, binding: Binding) -> None:
+        """Create or replace a service's binding (its ``since_us`` is kept when it exists)."""
+        accesses = json.dumps(
+            [
+                {"site": a.site, "device": a.device, "port": a.port, "probes": list(a.probes)}
+                for a in binding.accesses
+            ]
+        )
+        row = self.session.get(SlaBindingRow, binding.service_id)
+        if row is None:
+            self.session.add(
+                SlaBindingRow(
+                    service_id=binding.service_id,
+                    customer=binding.customer,
+                    template=binding.template,
+                    accesses=accesses,
+                    since_us=binding.since_us,
+                )
+            )
+            return
+        row.customer, row.template, row.accesses = binding.customer, binding.template, accesses
+
+    def unbind(self, service_id: str) -> None:
+        row = self.session.get(SlaBindingRow, service_id)
+        if row is not None:
+            self.session.delete(row)
+
+    def bindings(self, *, customer: str | None = None) -> list[Binding]:
+        query = select(SlaBindingRow).order_by(SlaBindingRow.service_id)
+        if customer is not None:
+            query = query.where(SlaBindingRow.customer == customer)
+        return [_binding(row) for row in self.session.scalars(query).all()]
+
+    # --- incidents ---------------------------------------------------------
+
+    def open_incident(
+        self, *, service_id: str, opened_us: int, text: str = "", event_id: int | None = None
+    ) -> IncidentRecord:
+        row = SlaIncidentRow(
+            service_id=service_id,
+            opened_us=opened_us,
+            cleared_us=None,
+            excluded=False,
+            event_id=event_id,
+            text=text,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _incident(row)
+
+    def incident(self, incident_id: int) -> IncidentRecord | None:
+        row = self.session.get(SlaIncidentRow, incident_id)
+        return None if row is None else _incident(row)
+
+    def incident_for_event(self, *, service_id: str, event_id: int) -> IncidentRecord | None:
+        row = self.session.scalars(
+            select(SlaIncidentRow).where(
+                SlaIncidentRow.service_id == service_id, SlaIncidentRow.event_id == event_id
+            )
+        ).one_or_none()
+        return None if row is None else _incident(row)
+
+    def set_incident(
+        self, incident_id: int, *, cleared_us: int | None = None, excluded: bool | None = None
+    ) -> IncidentRecord | None:
+        """Set the clear time and/or the excluded mark; ``None`` leaves a field as it is."""
+        row = self.session.get(SlaIncidentRow, incident_id)
+        if row is None:
+            return None
+        if cleared_us is not None:
+            row.cleared_us = cleared_us
+        if excluded is not None:
+            row.excluded = excluded
+        return _incident(row)
+
+    def incidents(
+        self, *, service_id: str | None = None, open_only: bool = False, customer: str | None = None
+    ) -> list[IncidentRecord]:
+        query = select(SlaIncidentRow).order_by(SlaIncidentRow.opened_us, SlaIncidentRow.id)
+        if service_id is not None:
+            query = query.where(SlaIncidentRow.service_id == service_id)
+        if customer is not None:
+            query = query.join(
+                SlaBindingRow, SlaBindingRow.service_id == SlaIncidentRow.service_id
+            ).where(SlaBindingRow.customer == customer)
+        if open_only:
+            query = query.where(SlaIncidentRow.cleared_us.is_(None))
+        return [_incident(row) for row in self.session.scalars(query).all()]
+
+    # --- orders ------------------------------------------------------------
+
+    def order(self, service_id: str) -> OrderRecord | None:
+        row = self.session.get(SlaOrderRow, service_id)
+        if row is None:
+            return None
+        return OrderRecord(
+            service_id=row.service_id, ordered_us=row.ordered_us, delivered_us=row.delivered_us
+        )
+
+    def put_order(self, order: OrderRecord) -> None:
+        self.session.merge(
+            SlaOrderRow(
+                service_id=order.service_id,
+                ordered_us=order.ordered_us,
+                delivered_us=order.delivered_us,
+            )
+        )
+
+    # --- results -----------------------------------------------------------
+
+    def put_result(self, result: ResultRecord) -> None:
+        self.session.merge(
+            SlaResultRow(
+                service_id=result.service_id,
+                window=result.window,
+                start_us=result.start_us,
+                end_us=result.end_us,
+                customer=result.customer,
+                template=result.template,
+                compliant=result.compliant,
+                credit_percent=result.credit_percent,
+                health_score=result.health_score,
+                evaluated_us=result.evaluated_us,
+                document=json.dumps(result.document),
+            )
+        )
+
+    def results(
+        self,
+        *,
+        service_id: str | None = None,
+        window: str | None = None,
+        customer: str | None = None,
+    ) -> list[ResultRecord]:
+        query = select(SlaResultRow).order_by(SlaResultRow.service_id, SlaResultRow.start_us)
+        if service_id is not None:
+            query = query.where(SlaResultRow.service_id == service_id)
+        if window is not None:
+            query = query.where(SlaResultRow.window == window)
+        if customer is not None:
+            query = query.where(SlaResultRow.customer == customer)
+        return [_result(row) for row in self.session.scalars(query).all()]
+
+    # --- alarms ------------------------------------------------------------
+
+    def alarms(self, *, active_only: bool = False) -> list[AlarmRecord]:
+        query = select(SlaAlarmRow).order_by(
+            SlaAlarmRow.resource, SlaAlarmRow.alarm_type_id, SlaAlarmRow.qualifier
+        )
+        if active_only:
+            query = query.where(SlaAlarmRow.is_cleared.is_(False))
+        return [_alarm(row) for row in self.session.scalars(query).all()]
+
+    def put_alarm(self, alarm: AlarmRecord, change: AlarmChangeRecord) -> None:
+        """Write an alarm's new state together with the status change that led to it."""
+        self.session.merge(
+            SlaAlarmRow(
+                resource=alarm.resource,
+                alarm_type_id=alarm.alarm_type_id,
+                qualifier=alarm.qualifier,
+                time_created_us=alarm.time_created_us,
+                is_cleared=alarm.is_cleared,
+                last_raised_us=alarm.last_raised_us,
+                last_changed_us=alarm.last_changed_us,
+                severity=alarm.severity,
+                text=alarm.text,
+            )
+        )
+        self.session.add(
+            SlaAlarmChangeRow(
+                resource=change.resource,
+                alarm_type_id=change.alarm_type_id,
+                qualifier=change.qualifier,
+                time_us=change.time_us,
+                severity=change.severity,
+                text=change.text,
+            )
+        )
+
+    def alarm_changes(self, *, resource: str | None = None) -> list[AlarmChangeRecord]:
+        query = select(SlaAlarmChangeRow).order_by(SlaAlarmChangeRow.id)
+        if resource is not None:
+            query = query.where(SlaAlarmChangeRow.resource == resource)
+        return [
+            AlarmChangeRecord(
+                resource=r.resource,
+                alarm_type_id=r.alarm_type_id,
+                qualifier=r.qualifier,
+                time_us=r.time_us,
+                severity=r.severity,
+                text=r.text,
+            )
+            for r in self.session.scalars(query).all()
+        ]
