@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controller.store import Base
@@ -396,6 +396,14 @@ class SlaRepository:
         if customer is not None:
             query = query.where(SlaResultRow.customer == customer)
         return [_result(row) for row in self.session.scalars(query).all()]
+
+    def delete_results(self, *, service_id: str, window: str) -> None:
+        """Forget the results of one window kind of a service (the rolling window moves)."""
+        self.session.execute(
+            delete(SlaResultRow).where(
+                SlaResultRow.service_id == service_id, SlaResultRow.window == window
+            )
+        )
 
     # --- alarms ------------------------------------------------------------
 
