@@ -121,8 +121,15 @@ class _Run:
         self.removed: list[str] = []
         self.stopped = False
 
-    def add(self, diagnosis: Diagnosis, *, file: str | None, line: int | None) -> None:
-        if not _is_consequence(diagnosis, self.removed):
+    def add(
+        self,
+        diagnosis: Diagnosis,
+        *,
+        file: str | None,
+        line: int | None,
+        value: str | None = None,
+    ) -> None:
+        if not _is_consequence(diagnosis, self.removed, value):
             self.problems.append(
                 Problem(diagnosis.code, diagnosis.path, diagnosis.message, file, line)
             )
@@ -143,13 +150,28 @@ def _local_steps(path: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
     ]
 
 
-def _is_consequence(diagnosis: Diagnosis, removed: Iterable[str]) -> bool:
-    """Whether a problem only follows from netsla having removed a faulty node."""
-    if diagnosis.code in (ProblemCode.MISSING_MANDATORY, ProblemCode.TOO_FEW_ELEMENTS):
-        wanted = _local_steps(diagnosis.path)
-        return any(_local_steps(r)[: len(wanted)] == wanted for r in removed if r)
+def _is_consequence(diagnosis: Diagnosis, removed: Sequence[str], value: str | None) -> bool:
+    """Whether a problem only follows from netsla having removed a faulty node.
+
+    A missing node is a consequence when netsla removed something inside the
+    instance that lacks it; a dangling reference when it names a list entry
+    netsla removed; a must violation when its node (by its value or its
+    keys) names a node netsla removed.  The last is a heuristic: musts are
+    opaque expressions.
+    """
+    if diagnosis.code in _MISSING:
+        return any(r.startswith(diagnosis.prune + "/") for r in removed)
     if diagnosis.code is ProblemCode.DANGLING_LEAFREF:
         return _refers_to_removed(diagnosis.message, removed)
+    if diagnosis.code is ProblemCode.MUST_VIOLATION and removed:
+        steps = split_path(diagnosis.path)
+        mine = {v for _, v in steps[-1].keys} | ({value} if value else set())
+        gone: set[str] = set()
+        for path in removed:
+            last = split_path(path)[-1:]
+            gone.update(s.local for s in last)
+            gone.update(v for s in last for _, v in s.keys)
+        return bool(mine & gone)
     return False
 
 
@@ -220,7 +242,8 @@ def _validate_phase(tree: DataTree, run: _Run, owner: _Owner) -> bool:
                 # non-presence containers): remove its parent instead.
                 prune = parent_path(prune)
             else:
-                run.add(diagnosis, file=owner.of(prune), line=None)
+                value = tree.value(diagnosis.path)
+                run.add(diagnosis, file=owner.of(prune), line=None, value=value)
             previous = prune
             duplicate = diagnosis.code is ProblemCode.DUPLICATE_KEY
             if run.over_budget():

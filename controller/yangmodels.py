@@ -204,6 +204,13 @@ class DataTree:
         lib.lyd_free_tree(node)
         return True
 
+    def value(self, path: str) -> str | None:
+        """The canonical value of the leaf at ``path``, or None."""
+        node = self.find(path)
+        if node is None or node.schema == ffi.NULL or not node.schema.nodetype & lib.LYS_LEAF:
+            return None
+        return _text(lib.lyd_get_value(node))
+
     def _find_last(self, path: str) -> Any:
         # libyang finds a list entry by the hash of its keys, so the path
         # always yields the first of duplicates: walk its siblings instead.
@@ -227,8 +234,13 @@ class DataTree:
         """
         ctx = self._models.context
         snode = lib.lys_find_path(ctx.cdata, ffi.NULL, _c(parent), 0)
+        while snode == ffi.NULL and parent.count("/") > 1:
+            # A schema path may run through choice and case names, which are
+            # not data nodes: go up to the data node holding them.
+            parent = parent.rpartition("/")[0]
+            snode = lib.lys_find_path(ctx.cdata, ffi.NULL, _c(parent), 0)
+        _take_errors(ctx)
         if snode == ffi.NULL or self.empty:
-            _take_errors(ctx)
             return None
         names = _choice_members(snode, name) or [name]
         found = ffi.new("struct ly_set **")
