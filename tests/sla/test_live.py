@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from pathlib import Path
 
 from live_helpers import repository, sqlite_store
 from sla_helpers import FROM, chunk, us
 
-from controller.sla import alarms, live
+from controller.sla import alarms, live, opstate
 from controller.sla.metrics import Metric
 from controller.sla.template import Period as MeasurementPeriod
 from controller.store.availability import AvailabilityRepository, EventKind
 from controller.store.sla import Access, Binding
+from controller.validation import validate_document
+from controller.yangmodels import DataFormat
 
 MIN = 60_000_000
 ENTRY = {
@@ -110,3 +113,28 @@ def test_missing_template_is_reported_and_others_still_run(tmp_path: Path) -> No
         ("vpn1", None),
         ("vpn2", "no sla-template 'silver'"),
     ]
+
+
+def test_stored_results_and_alarms_are_valid_netsla_sla_state(tmp_path: Path) -> None:
+    with sqlite_store(tmp_path) as store:
+        with repository(store) as repo:
+            repo.put_template("gold", ENTRY)
+            repo.bind(BINDING)
+        probe = chunk([("s1-s2", float(m), 150.0) for m in range(30)])
+        live.run(store, now_us=us(FROM) + 40 * MIN, samples=[probe])
+        live.run(store, now_us=us(FROM) + 50 * MIN, samples=[probe])
+        with repository(store) as repo:
+            periods = opstate.sla_periods(repo.results())
+            alarm_list = opstate.alarm_list(repo.alarms(), repo.alarm_changes())
+    document = json.loads(Path("examples/sla-templates.json").read_text(encoding="utf-8"))
+    document["netsla-sla:customers"] = {"customer": [{"name": "acme", "tier": "gold"}]}
+    document["netsla-sla:customers"]["customer"][0].update(
+        periods["netsla-sla:customers"]["customer"][0]
+    )
+    document.update(alarm_list)
+    result = validate_document(json.dumps(document), fmt=DataFormat.JSON, allow_state=True)
+    assert result.problems == ()
+    [period] = document["netsla-sla:customers"]["customer"][0]["sla-periods"]["period"]
+    assert period["measured"]["delay-ms"] == "150"
+    assert period["violation"] == [{"metric": "delay-ms", "objective": "100", "measured": "150"}]
+    assert alarm_list["netsla-sla:alarms"]["alarm-list"]["number-of-alarms"] == 1
