@@ -123,31 +123,43 @@ class ServiceInputs:
     orders: Sequence[Order]
 
 
+def reachability_chunks(
+    inputs: ServiceInputs, *, window: Period, now_us: int, step_us: int
+) -> list[SampleChunk]:
+    """One virtual probe per access (``reachability:<site>``) over the watched part of ``window``.
+
+    Watched: from the binding's creation to now; nothing is claimed before or after.
+    """
+    binding = inputs.binding
+    start, end = max(window.start_us, binding.since_us), min(window.end_us, now_us)
+    if end <= start:
+        return []
+    return [
+        incidents.outage_chunk(
+            incidents.outages(replace(binding, accesses=(access,)), inputs.events),
+            start_us=start,
+            end_us=end,
+            step_us=step_us,
+            probe=f"{incidents.REACHABILITY_PROBE}:{access.site}",
+        )
+        for access in binding.accesses
+    ]
+
+
 def evaluate_service(
     sla: SlaTemplate, inputs: ServiceInputs, *, window: Period, now_us: int, step_us: int
 ) -> SlaReport:
     """The engine's report of one service over ``window``, outages included in availability."""
-    binding = inputs.binding
-    probes = [c for c in (select_probes(s, binding.probes) for s in inputs.samples) if c]
+    probes = [c for c in (select_probes(s, inputs.binding.probes) for s in inputs.samples) if c]
     report = evaluate(
         sla, period=window, samples=probes, incidents=inputs.incidents, orders=inputs.orders
     )
-    start, end = max(window.start_us, binding.since_us), min(window.end_us, now_us)
-    if end <= start:
-        return report
     reach = []
-    for access in binding.accesses:
-        one = replace(binding, accesses=(access,))
-        spans = incidents.outages(one, inputs.events)
-        name = f"{incidents.REACHABILITY_PROBE}:{access.site}"
-        chunk = incidents.outage_chunk(
-            spans, start_us=start, end_us=end, step_us=step_us, probe=name
-        )
+    for chunk in reachability_chunks(inputs, window=window, now_us=now_us, step_us=step_us):
         reach.extend(evaluate(sla, period=window, samples=[chunk]).probes)
     metrics = dict(report.metrics)
     metric = Metric.AVAILABILITY_PERCENT
-    values = [metrics[metric]] + [p.metrics[metric] for p in reach]
-    metrics[metric] = worst(metric, values)
+    metrics[metric] = worst(metric, [metrics[metric]] + [p.metrics[metric] for p in reach])
     return SlaReport(
         template=sla,
         period=window,

@@ -1,0 +1,109 @@
+"""Charts of the SLA report, drawn by matplotlib as inline SVG (no JavaScript).
+
+Three charts per service: delay over time with the objective drawn as a
+line, availability per interval (Y.1540 clause 7.1), and loss ratio per
+interval.  Each is a standalone ``<svg>`` element in text form; figures are
+made with :class:`matplotlib.figure.Figure` directly (no pyplot, no global
+state), text kept as text (``svg.fonttype = none``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from decimal import Decimal
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from controller.sla.series import ProbeSeries
+
+_SIZE = (8.0, 2.6)
+
+
+def _style() -> AbstractContextManager[None]:
+    return mpl.rc_context(
+        rc={
+            "svg.fonttype": "none",
+            "svg.hashsalt": "netsla",
+            "font.size": 8.0,
+            "date.converter": "concise",
+        }
+    )
+
+
+def _times(series: ProbeSeries, keep: NDArray[np.bool_]) -> NDArray[np.datetime64]:
+    times: NDArray[np.datetime64] = series.start_us.astype("datetime64[us]")[keep]
+    return times
+
+
+def _figure(title: str, ylabel: str) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=_SIZE, layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_title(title, loc="left")
+    axes.set_ylabel(ylabel)
+    axes.grid(visible=True, alpha=0.3)
+    return figure, axes
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def delay_chart(series: Sequence[ProbeSeries], *, objective: Decimal | None) -> str:
+    """Mean delay per interval and probe, with the objective as a dashed line."""
+    with _style():
+        figure, axes = _figure("Delay per interval", "ms")
+        for one in series:
+            counted = ~np.isnan(one.mean_delay_ms)
+            times = _times(one, counted)
+            axes.plot(times, one.mean_delay_ms[counted], marker=".", linewidth=1, label=one.probe)
+        if objective is not None:
+            axes.axhline(
+                float(objective), color="tab:red", linestyle="--", label=f"objective {objective} ms"
+            )
+        axes.legend(loc="upper right")
+        return _svg(figure)
+
+
+def availability_chart(series: Sequence[ProbeSeries]) -> str:
+    """Per probe, each counted interval as available (1) or not (0)."""
+    with _style():
+        figure, axes = _figure("Availability per interval", "available")
+        for one in series:
+            counted = one.counted
+            times = _times(one, counted)
+            axes.step(
+                times,
+                one.available[counted].astype(float),
+                where="post",
+                linewidth=1,
+                label=one.probe,
+            )
+        axes.set_ylim(-0.1, 1.1)
+        axes.set_yticks([0, 1], labels=["down", "up"])
+        axes.legend(loc="lower right")
+        return _svg(figure)
+
+
+def loss_chart(series: Sequence[ProbeSeries], *, objective: Decimal | None) -> str:
+    """Loss ratio per interval and probe, with the objective when there is one."""
+    with _style():
+        figure, axes = _figure("Packet loss per interval", "loss ratio")
+        for one in series:
+            counted = one.counted
+            times = _times(one, counted)
+            axes.plot(times, one.loss_ratio[counted], marker=".", linewidth=1, label=one.probe)
+        if objective is not None:
+            axes.axhline(
+                float(objective), color="tab:red", linestyle="--", label=f"objective {objective}"
+            )
+        axes.legend(loc="upper right")
+        return _svg(figure)
