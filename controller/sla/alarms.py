@@ -122,18 +122,19 @@ def conditions(
         key = AlarmKey(resource=resource, alarm_type=AlarmType.SLA_VIOLATION, qualifier=metric)
         result[key] = Condition(severity=severity, text=_breach_text(metric, violation.objective))
     breached = {v.metric for v in compliance.violations}
-    reports = [period] if rolling is None else [period, rolling]
-    for report in reports:
-        for symptom in health.symptoms(report, margin=margin):
-            if symptom.metric in breached:
-                continue
-            key = AlarmKey(
-                resource=resource, alarm_type=AlarmType.SLA_AT_RISK, qualifier=symptom.metric
-            )
-            result[key] = Condition(
-                severity=Severity.WARNING,
-                text=_risk_text(symptom.metric, symptom.objective, margin),
-            )
+    found = health.symptoms(period, margin=margin)
+    if rolling is not None:  # a breach over the rolling window heads for one in the period
+        found += health.symptoms(rolling, margin=margin, breached=True)
+    for symptom in found:
+        if symptom.metric in breached:
+            continue
+        key = AlarmKey(
+            resource=resource, alarm_type=AlarmType.SLA_AT_RISK, qualifier=symptom.metric
+        )
+        result[key] = Condition(
+            severity=Severity.WARNING,
+            text=_risk_text(symptom.metric, symptom.objective, margin),
+        )
     for metric in compliance.no_data:
         if metric in NETWORK_METRICS:
             key = AlarmKey(

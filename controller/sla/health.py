@@ -90,7 +90,11 @@ def health_score(reports: Iterable[SlaReport]) -> int:
     return min(scores) if scores else UNKNOWN
 
 
-def symptoms(report: SlaReport, *, margin: Decimal) -> list[MetricHealth]:
-    """Metrics not breached whose consumption is at least ``1 - margin``."""
+def symptoms(report: SlaReport, *, margin: Decimal, breached: bool = False) -> list[MetricHealth]:
+    """Metrics whose consumption is at least ``1 - margin``; breached ones only if asked."""
     threshold = 1 - Fraction(margin)
-    return [m for m in metric_health(report) if not m.violated and m.consumption >= threshold]
+    return [
+        m
+        for m in metric_health(report)
+        if (breached or not m.violated) and (m.violated or m.consumption >= threshold)
+    ]

@@ -25,7 +25,17 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from northbound.cli import collect, device, lab, service, sla, transaction, validate
+    from northbound.cli import (
+        alarm,
+        collect,
+        device,
+        incident,
+        lab,
+        service,
+        sla,
+        transaction,
+        validate,
+    )
 
     cli.add_command(collect.collect_command)
     cli.add_command(collect.collector_group)
@@ -35,6 +45,8 @@ def _register() -> None:
     cli.add_command(service.group)
     cli.add_command(transaction.group)
     cli.add_command(device.group)
+    cli.add_command(incident.group)
+    cli.add_command(alarm.group)
 
 
 _register()
