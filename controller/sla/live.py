@@ -156,7 +156,12 @@ def evaluate_service(
     )
     reach = []
     for chunk in reachability_chunks(inputs, window=window, now_us=now_us, step_us=step_us):
-        reach.extend(evaluate(sla, period=window, samples=[chunk]).probes)
+        for probe in evaluate(sla, period=window, samples=[chunk]).probes:
+            # A virtual probe measures reachability only: its delay and loss mean nothing.
+            kept = {
+                m: v if m is Metric.AVAILABILITY_PERCENT else None for m, v in probe.metrics.items()
+            }
+            reach.append(replace(probe, metrics=kept))
     metrics = dict(report.metrics)
     metric = Metric.AVAILABILITY_PERCENT
     metrics[metric] = worst(metric, [metrics[metric]] + [p.metrics[metric] for p in reach])

@@ -165,6 +165,7 @@ def test_json_report(bound: Path) -> None:
     assert service["metrics"]["delay-ms"] == pytest.approx((117 * 12 + 60 * 45) / 177)
     assert service["violations"] == []
     assert set(service["probes"]) == {"s1-s2", "reachability:s1"}
+    assert service["probes"]["reachability:s1"]["delay-ms"] is None
 
 
 CHROMIUM = shutil.which("chromium")
