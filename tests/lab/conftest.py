@@ -14,7 +14,7 @@ from lab.state import LabState, RouterFacts
 from southbound.inventory import SshKeySecret, load_inventory
 
 # ncclient sends queued requests only every TICK seconds (0.1 by default).
-ncclient.transport.session.TICK = 0.002
+ncclient.transport.session.TICK = 0.001
 
 NATIVE_NS = "urn:netsla:yang:netsla-router"
 IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"

@@ -1,0 +1,229 @@
+"""Benchmark of the lab: time to bring it up, and NETCONF round trips against a lab router.
+
+Run as root: ``.venv/bin/python tests/benchmarks/bench_lab.py``.  Lab names
+``bench`` and ``bench20`` (override the port base with NETSLA_BENCH_PORT_BASE).
+
+1. ``netsla lab up`` of the default topology (3 PEs, 6 CEs), through the CLI
+   (process start included), and of a 20-router ring with one CE per router
+   through the API: time per router.
+2. NETCONF edit-config+commit and a filtered get-config on one router:
+   ncclient at several values of its TICK (default 0.1 s; the lab's tests
+   use 0.001 s), against the floor: the same RPCs written straight onto a
+   paramiko channel with RFC 6242 chunked framing.  ncclient's session thread
+   polls its send queue every TICK, so TICK bounds the added latency; below
+   about 0.001 s its own per-RPC work dominates.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import ncclient.transport.session
+import paramiko
+from lxml import etree
+from ncclient import manager
+
+from lab import api
+from lab.state import LabState
+
+NETSLA = str(Path(sys.executable).parent / "netsla")
+NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NATIVE_NS = "urn:netsla:yang:netsla-router"
+ROUNDS = 30
+TICKS = (0.1, 0.005, 0.002, 0.001, 0.0005)
+
+
+def ring_topology(routers: int) -> str:
+    nodes = [f"  - {{name: r{i}, kind: router}}" for i in range(routers)]
+    nodes += [f"  - {{name: c{i}, kind: host}}" for i in range(routers)]
+    links = [
+        f"  - endpoints: [r{i}:eth{100 + (i + 1) % routers}, r{(i + 1) % routers}:eth{100 + i}]"
+        for i in range(routers)
+    ]
+    links += [f"  - endpoints: [r{i}:eth1, c{i}:eth0]" for i in range(routers)]
+    return "nodes:\n" + "\n".join(nodes) + "\nlinks:\n" + "\n".join(links) + "\n"
+
+
+def bench_up(base: int | None) -> None:
+    api.down("bench")
+    cmd = [NETSLA, "lab", "up", "--name", "bench"]
+    if base:
+        cmd += ["--port-base", str(base)]
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    default = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    again = time.perf_counter() - started
+    print(f"lab up, default topology (3 routers, 6 hosts), CLI: {default:.2f} s "
+          f"({default / 3:.3f} s per router); again on the running lab: {again:.2f} s")  # fmt: skip
+    started = time.perf_counter()
+    api.down("bench")
+    api.up(None, name="bench", port_base=base)
+    in_process = time.perf_counter() - started
+    print(f"lab up, default topology, API (no CLI start-up): {in_process:.2f} s")
+    path = Path("/tmp/netsla-bench-ring20.yaml")
+    path.write_text(ring_topology(20))
+    api.down("bench20")
+    started = time.perf_counter()
+    state = api.up(path, name="bench20", port_base=base + 100 if base else None)
+    ring = time.perf_counter() - started
+    print(f"lab up, 20-router ring + 20 hosts, API: {ring:.2f} s ({ring / 20:.3f} s per router)")
+    assert all(s.netconf_answers and s.snmp_answers for s in api.status(state.name))
+    started = time.perf_counter()
+    api.down("bench20")
+    print(f"lab down, 20 routers: {time.perf_counter() - started:.2f} s")
+
+
+def vrf_edit(rd: int) -> str:
+    config = etree.Element(f"{{{NC_BASE}}}config", nsmap={"nc": NC_BASE})
+    native = etree.SubElement(config, f"{{{NATIVE_NS}}}native", nsmap={None: NATIVE_NS})
+    vrf = etree.SubElement(etree.SubElement(native, f"{{{NATIVE_NS}}}vrfs"), f"{{{NATIVE_NS}}}vrf")
+    etree.SubElement(vrf, f"{{{NATIVE_NS}}}name").text = "bench"
+    etree.SubElement(vrf, f"{{{NATIVE_NS}}}rd").text = f"65000:{rd}"
+    return etree.tostring(config).decode()
+
+
+def rpc(body: etree._Element, message_id: int) -> bytes:
+    root = etree.Element(f"{{{NC_BASE}}}rpc", nsmap={None: NC_BASE})
+    root.set("message-id", str(message_id))
+    root.append(body)
+    return etree.tostring(root)
+
+
+def nc(tag: str, *children: etree._Element) -> etree._Element:
+    element = etree.Element(f"{{{NC_BASE}}}{tag}", nsmap={None: NC_BASE})
+    element.extend(children)
+    return element
+
+
+class RawSession:
+    """NETCONF 1.1 written straight onto an SSH channel (RFC 6242 chunked framing)."""
+
+    def __init__(self, state: LabState) -> None:
+        router = state.routers[0]
+        sock = socket.create_connection(("127.0.0.1", router.netconf_port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = paramiko.Transport(sock)
+        self.transport.connect(
+            username="netsla-lab", pkey=paramiko.Ed25519Key.from_private_key_file(
+                str(state.dir / "netconf_key")),
+        )  # fmt: skip
+        self.channel = self.transport.open_session()
+        self.channel.invoke_subsystem("netconf")
+        self.buffer = b""
+        self._read_until(b"]]>]]>")
+        hello = nc("hello", nc("capabilities"))
+        cap = etree.SubElement(hello[0], f"{{{NC_BASE}}}capability")
+        cap.text = "urn:ietf:params:netconf:base:1.1"
+        self.channel.sendall(etree.tostring(hello) + b"]]>]]>")
+        # netconfd loses an RPC that arrives together with the client's hello.
+        time.sleep(0.1)
+        self.message_id = 0
+
+    def _read_until(self, end: bytes) -> bytes:
+        while end not in self.buffer:
+            self.buffer += self.channel.recv(65536)
+        message, _, self.buffer = self.buffer.partition(end)
+        return message
+
+    def call(self, body: etree._Element) -> bytes:
+        self.message_id += 1
+        payload = rpc(body, self.message_id)
+        self.channel.sendall(b"\n#%d\n" % len(payload) + payload + b"\n##\n")
+        reply = self._read_until(b"\n##\n")
+        if b"rpc-error" in reply:
+            raise RuntimeError(reply.decode())
+        return reply
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def median_ms(action: Callable[[int], object]) -> float:
+    action(0)
+    samples = []
+    for i in range(1, ROUNDS + 1):
+        started = time.perf_counter()
+        action(i)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def ncclient_round_trips(state: LabState, tick: float) -> tuple[float, float, float]:
+    ncclient.transport.session.TICK = tick
+    router = state.routers[0]
+    started = time.perf_counter()
+    session = manager.connect(
+        host="127.0.0.1", port=router.netconf_port, username="netsla-lab",
+        key_filename=str(state.dir / "netconf_key"), hostkey_verify=True,
+        ssh_config=str(state.ssh_config), allow_agent=False, look_for_keys=False,
+    )  # fmt: skip
+    connect = time.perf_counter() - started
+    flt = ("subtree", f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+
+    def edit_commit(i: int) -> None:
+        session.edit_config(target="candidate", config=vrf_edit(i))
+        session.commit()
+
+    edit = median_ms(edit_commit)
+    get = median_ms(lambda _i: session.get_config(source="running", filter=flt))
+    session.close_session()
+    return connect * 1000, edit, get
+
+
+def raw_round_trips(state: LabState) -> tuple[float, float]:
+    session = RawSession(state)
+    target = nc("target", nc("candidate"))
+
+    def edit_commit(i: int) -> None:
+        config = etree.fromstring(vrf_edit(i).encode())
+        session.call(nc("edit-config", target, config))
+        session.call(nc("commit"))
+
+    edit = median_ms(edit_commit)
+    flt = nc("filter", etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>'))
+    flt.set("type", "subtree")
+    get = median_ms(lambda _i: session.call(nc("get-config", nc("source", nc("running")), flt)))
+    session.close()
+    return edit, get
+
+
+def bench_netconf(base: int | None) -> None:
+    state = api.up(None, name="bench", port_base=base)
+    floor_edit, floor_get = raw_round_trips(state)
+    print(f"\nNETCONF round trips on {state.routers[0].name}, median of {ROUNDS}:")
+    print(f"  {'client':<28} {'connect ms':>10} {'edit+commit ms':>15} {'get-config ms':>14}")
+    print(f"  {'floor: raw SSH channel':<28} {'':>10} {floor_edit:>15.1f} {floor_get:>14.1f}")
+    results = {tick: ncclient_round_trips(state, tick) for tick in TICKS}
+    best_edit = min(edit for _c, edit, _g in results.values())
+    best_get = min(get for _c, _e, get in results.values())
+    for tick, (connect, edit, get) in results.items():
+        label = f"ncclient TICK={tick}" + (" (default)" if tick == 0.1 else "")
+        print(f"  {label:<28} {connect:>10.0f} {edit:>15.1f} {get:>14.1f}"
+              f"   vs floor {edit / floor_edit:5.2f}x {get / floor_get:5.2f}x"
+              f"   vs best ncclient {edit / best_edit:5.2f}x {get / best_get:5.2f}x")  # fmt: skip
+
+
+def main() -> None:
+    if os.geteuid() != 0:
+        sys.exit("bench_lab: needs root")
+    value = os.environ.get("NETSLA_BENCH_PORT_BASE")
+    base = int(value) if value else None
+    try:
+        bench_up(base)
+        bench_netconf(base)
+    finally:
+        api.down("bench")
+        api.down("bench20")
+
+
+if __name__ == "__main__":
+    main()
