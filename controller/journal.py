@@ -3,8 +3,8 @@
 A transaction is written (state ``prepared``, with every device's forward
 and reverse edits) before any device is touched, and finished afterwards.
 A controller that dies in between leaves it ``prepared``; on the next
-start :meth:`Journal.recover` marks such transactions failed (the devices
-rolled themselves back when their confirmed-commit timer ran out).
+start ``controller.execution.recover`` marks such transactions failed (the
+devices rolled themselves back when their confirmed-commit timer ran out).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controller.diff import Edit
@@ -36,8 +37,23 @@ class TxState(StrEnum):
 
 
 def who() -> str:
-    """User and host process that start a transaction."""
-    return f"{getpass.getuser()}@pid{os.getpid()}"
+    """User, host and process that start a transaction: ``user@host:pid``."""
+    return f"{getpass.getuser()}@{socket.gethostname()}:{os.getpid()}"
+
+
+def process_gone(started_by: str) -> bool:
+    """Whether the process named by :func:`who` is known to be gone (same host only)."""
+    _user, _, where = started_by.rpartition("@")
+    host, _, pid = where.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another host's controller: only its leases tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,25 +141,17 @@ class Journal:
             if entry is not None:
                 entry.outcome, entry.error = outcome, device_error
 
-    def recover(self) -> list[int]:
-        """Mark transactions left ``prepared`` by a dead controller as failed."""
-        stale = list(
+    def prepared(self) -> list[int]:
+        """Transactions not finished (running now, or left by a dead controller)."""
+        return list(
             self.session.scalars(
                 select(TransactionRow.id).where(TransactionRow.state == TxState.PREPARED.value)
             )
         )
-        if stale:
-            self.session.execute(
-                update(TransactionRow)
-                .where(TransactionRow.id.in_(stale))
-                .values(
-                    state=TxState.FAILED.value,
-                    finished_at=now(),
-                    error="controller stopped before the transaction finished; "
-                    "devices rolled back by their confirmed-commit timeout",
-                )
-            )
-        return stale
+
+    def starter_gone(self, tx: int) -> bool:
+        row = self.session.get(TransactionRow, tx)
+        return row is not None and process_gone(row.started_by)
 
     def transactions(self, limit: int = 50) -> list[TransactionRow]:
         return list(

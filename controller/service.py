@@ -3,8 +3,10 @@
 Each operation plans the change from the store, journals it, takes the
 devices' leases (so that two controllers never run transactions on the
 same device at once), runs one network-wide transaction, and records
-the result.  Nothing is recorded as applied unless every device
-committed.
+the result (:mod:`controller.execution`).  Nothing is recorded as applied
+unless every device committed.  A change that sends nothing is recorded
+without a journal entry.  Order and delivery times of services go to
+:mod:`controller.sla.orders` (first submission, first commit).
 """
 
 from __future__ import annotations
@@ -12,36 +14,20 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
 
-from controller.errors import ControllerError, InputError
-from controller.journal import Journal, TxState
+from controller.errors import InputError
+from controller.execution import DeviceBusy, Push, RunOptions, execute, open_transaction, recover
 from controller.planner import ChangePlan, plan_change, record, restore_holdings
-from controller.pools import DEFAULT_POOLS, PoolRange
+from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
 from controller.render.l3sm import Service, services_from_document
 from controller.render.resources import PoolName, ProbeProfile
+from controller.sla.orders import record_delivered, record_ordered
 from controller.store import Store
 from controller.store.footprints import ServiceRepository, now
-from controller.store.services import DeviceRow
-from controller.transaction import (
-    DEFAULT_QUIRKS,
-    QUIRKS,
-    DeviceChange,
-    DeviceDriver,
-    DeviceResult,
-    Progress,
-    Transaction,
-    TransactionFailed,
-)
-
-LEASE = timedelta(minutes=10)
-
-
-class DeviceBusy(ControllerError):
-    """Another transaction (maybe of another controller) holds one of the devices."""
+from controller.transaction import DeviceDriver, DeviceResult
 
 
 class UnknownService(InputError):
@@ -107,10 +93,56 @@ class Controller:
         changes: Mapping[str, Service | None],
         *,
         dry_run: bool = False,
-        progress: Progress | None = None,
+        options: RunOptions | None = None,
         rollback_of: int | None = None,
     ) -> Outcome:
         """Put every service in ``changes`` in its new state (None: delete), all or nothing."""
+        self._check_devices(changes)
+        previous = {s: self.stored(s) for s in changes}
+        await self._ensure_synced(changes)
+        if not dry_run:
+            self._ordered(changes)
+        with self.store.session() as session:
+            plan = plan_change(
+                ServiceRepository(session),
+                changes,
+                platforms=self.platforms,
+                sla=self.sla,
+                pools=self.pools,
+            )
+            if dry_run:
+                session.rollback()
+                return Outcome(transaction=None, plan=plan, dry_run=True)
+            if not plan.changed:  # nothing to send: record the documents, journal nothing
+                self._record(session, plan, tx=None)
+                return Outcome(transaction=None, plan=plan)
+            pushes = {
+                d: Push(d, w.platform, w.plan.edits, w.plan.reverse)
+                for d, w in plan.changed.items()
+            }
+            tx = open_transaction(
+                session,
+                command=self.command,
+                pushes=pushes,
+                services=plan.services_json(),
+                rollback_of=rollback_of,
+            )
+
+        def failed(session: Session) -> None:
+            restore_holdings(ServiceRepository(session), plan, previous, pools=self.pools)
+
+        results = await execute(
+            store=self.store,
+            tx=tx,
+            pushes=pushes,
+            driver=self.driver,
+            options=options or RunOptions(),
+            on_success=lambda session: self._record(session, plan, tx=tx),
+            on_failure=failed,
+        )
+        return Outcome(transaction=tx, plan=plan, results=results)
+
+    def _check_devices(self, changes: Mapping[str, Service | None]) -> None:
         for service in changes.values():
             for access in service.accesses if service else ():
                 if access.device not in self.platforms:
@@ -118,37 +150,21 @@ class Controller:
                         f"service {service.service_id}: device {access.device!r} "  # type: ignore[union-attr]
                         "is not in the inventory"
                     )
-        previous = {s: self.stored(s) for s in changes}
-        await self._ensure_synced(changes)
+
+    def _ordered(self, changes: Mapping[str, Service | None]) -> None:
+        """The first submission of a service is its order time (ITU-T E.800 provisioning)."""
+        at = now()
         with self.store.session() as session:
-            repo = ServiceRepository(session)
-            plan = plan_change(
-                repo, changes, platforms=self.platforms, sla=self.sla, pools=self.pools
-            )
-            if dry_run:
-                session.rollback()
-                return Outcome(transaction=None, plan=plan, dry_run=True)
-            tx = Journal(session).begin(
-                command=self.command,
-                devices={d: (w.plan.edits, w.plan.reverse) for d, w in plan.changed.items()},
-                services=plan.services_json(),
-                rollback_of=rollback_of,
-            )
-            self._lease(session, tx, sorted(plan.changed))
-        try:
-            results = await self._run(tx, plan, progress)
-        except TransactionFailed as exc:
-            self._fail(tx, plan, previous, exc)
-            raise
-        except BaseException as exc:
-            self._fail(tx, plan, previous, exc)
-            raise
-        with self.store.session() as session:
-            record(ServiceRepository(session), plan, tx=tx)
-            outcomes = {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
-            Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
-            self._release(session, tx)
-        return Outcome(transaction=tx, plan=plan, results=results)
+            for service_id, service in changes.items():
+                if service is not None:
+                    record_ordered(session, service_id=service_id, at=at)
+
+    def _record(self, session: Session, plan: ChangePlan, *, tx: int | None) -> None:
+        record(ServiceRepository(session), plan, tx=tx)
+        at = now()
+        for service_id, service in plan.after.items():
+            if service is not None:
+                record_delivered(session, service_id=service_id, at=at)
 
     async def _ensure_synced(self, changes: Mapping[str, Service | None]) -> None:
         """Learn the config of devices the controller has never read (sync-from)."""
@@ -159,61 +175,18 @@ class Controller:
         if missing and self.sync_from is not None:
             await self.sync_from(missing)
 
-    async def _run(
-        self, tx: int, plan: ChangePlan, progress: Progress | None
-    ) -> list[DeviceResult]:
-        changes = [
-            DeviceChange(
-                device=d,
-                driver=self.driver(d),
-                payload=w.payload(),
-                reverse=w.reverse_payload(),
-                quirks=QUIRKS.get(w.platform, DEFAULT_QUIRKS),
-            )
-            for d, w in sorted(plan.changed.items())
-        ]
-        if not changes:
-            return []
-        return await Transaction(changes, persist_id=f"netsla-{tx}", progress=progress).run()
+    def recover(self) -> list[int]:
+        """Finish transactions a dead controller left prepared; release their allocations."""
 
-    def _fail(
-        self, tx: int, plan: ChangePlan, previous: Mapping[str, Service | None], exc: BaseException
-    ) -> None:
-        with self.store.session() as session:
-            restore_holdings(ServiceRepository(session), plan, previous, pools=self.pools)
-            outcomes = {}
-            if isinstance(exc, TransactionFailed):
-                outcomes = {
-                    r.device: (r.outcome.value if r.outcome else "untouched", r.error)
-                    for r in exc.results
-                }
-            Journal(session).finish(
-                tx, state=TxState.FAILED, error=str(exc) or type(exc).__name__, outcomes=outcomes
-            )
-            self._release(session, tx)
+        def restore(session: Session, service_id: str, before: dict[str, Any] | None) -> None:
+            repo = ServiceRepository(session)
+            if before is None:
+                release_all(repo, service_id)
+                return
+            (service,) = [s for s in services_from_document(before) if s.service_id == service_id]
+            allocate(repo, service, pools=self.pools)
 
-    def _lease(self, session: Any, tx: int, devices: list[str]) -> None:
-        """Take the devices for ``tx`` (row locks on PostgreSQL, a write lock on SQLite)."""
-        if not devices:
-            return
-        taken = session.execute(
-            update(DeviceRow)
-            .where(
-                DeviceRow.name.in_(devices),
-                or_(DeviceRow.busy_transaction.is_(None), DeviceRow.busy_until < now()),
-            )
-            .values(busy_transaction=tx, busy_until=now() + LEASE)
-        ).rowcount
-        if taken != len(devices):
-            raise DeviceBusy(
-                "another transaction holds some of the devices "
-                + ", ".join(devices)
-                + "; try again"
-            )
+        return recover(self.store, restore=restore)
 
-    def _release(self, session: Any, tx: int) -> None:
-        session.execute(
-            update(DeviceRow)
-            .where(DeviceRow.busy_transaction == tx)
-            .values(busy_transaction=None, busy_until=None)
-        )
+
+__all__ = ["Controller", "DeviceBusy", "Outcome", "UnknownService", "services_of"]

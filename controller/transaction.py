@@ -30,7 +30,7 @@ from lxml import etree
 
 from controller.errors import ControllerError
 from southbound.errors import SouthboundError
-from southbound.netconf import Capabilities, Datastore
+from southbound.netconf import Capabilities, Datastore, RpcFailed
 
 
 class DeviceDriver(Protocol):
@@ -90,7 +90,17 @@ class Outcome(StrEnum):
     COMMITTED = "committed"
     ROLLED_BACK = "rolled-back"
     FAILED = "failed"  # this device's error caused the transaction to fail
+    # Unreachable while its confirmed commit was pending: the commit's
+    # timeout (or the server's restart from startup) puts it back.
+    ROLLBACK_PENDING = "rollback-pending"
     ROLLBACK_FAILED = "rollback-failed"
+
+
+class Phase(StrEnum):
+    """Points of a transaction an observer is told about."""
+
+    PREPARED = "prepared"  # every device holds the change, not yet confirmed
+    CONFIRMED = "confirmed"  # every device confirmed
 
 
 @dataclass(slots=True)
@@ -114,6 +124,7 @@ class DeviceResult:
     strategy: Strategy | None = None
     error: str | None = None
     failed_step: Step | None = None
+    refused: bool = False  # the device refused the data itself (an rpc-error on edit or commit)
 
 
 class TransactionFailed(ControllerError):
@@ -124,8 +135,24 @@ class TransactionFailed(ControllerError):
         failed = [r for r in self.results if r.error]
         parts = [f"{r.device} ({r.failed_step}): {r.error}" for r in failed]
         bad = [r.device for r in self.results if r.outcome == Outcome.ROLLBACK_FAILED]
+        pending = [r.device for r in self.results if r.outcome == Outcome.ROLLBACK_PENDING]
         tail = f"; NOT rolled back on: {', '.join(bad)}" if bad else ""
+        if pending:
+            tail += f"; rolled back by the confirmed-commit timeout on: {', '.join(pending)}"
         super().__init__("transaction failed: " + "; ".join(parts) + tail)
+
+    @property
+    def refused(self) -> bool:
+        """Every failure is a device refusing the data (not a lock, session or timeout)."""
+        failed = [r for r in self.results if r.error]
+        return bool(failed) and all(r.refused for r in failed)
+
+
+def _refuses_data(exc: SouthboundError) -> bool:
+    """An rpc-error about the data sent (RFC 6241, Appendix A), not about locks or access."""
+    if not isinstance(exc, RpcFailed):
+        return False
+    return all(e.tag not in _NOT_DATA for e in exc.errors)
 
 
 def strategy_for(capabilities: Capabilities) -> Strategy:
@@ -137,31 +164,54 @@ def strategy_for(capabilities: Capabilities) -> Strategy:
 
 
 Progress = Callable[[int, int], None]
+# Told of each :class:`Phase` with the per-device results so far.  An
+# observer that raises at PREPARED makes the transaction roll back.
+Observer = Callable[[Phase, Sequence[DeviceResult]], Awaitable[None]]
+_NOT_DATA = frozenset({"lock-denied", "in-use", "resource-denied", "access-denied"})
 
 
 class Transaction:
     """One network-wide transaction; ``persist_id`` names its confirmed commits."""
 
     def __init__(
-        self, changes: Sequence[DeviceChange], *, persist_id: str, progress: Progress | None = None
+        self,
+        changes: Sequence[DeviceChange],
+        *,
+        persist_id: str,
+        progress: Progress | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.changes = list(changes)
         self.persist_id = persist_id
         self.results = {c.device: DeviceResult(c.device) for c in self.changes}
         self._progress = progress
+        self._observer = observer
         self._done = 0
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
         prepared = await asyncio.gather(*(self._prepare(c) for c in self.changes))
         if all(prepared):
+            try:
+                await self._observe(Phase.PREPARED)
+            except BaseException:
+                await self._put_back()
+                raise
             await asyncio.gather(*(self._confirm(c) for c in self.changes))
         if not all(r.error is None for r in self.results.values()):
-            await asyncio.gather(*(self._undo(c) for c in self.changes))
-            await asyncio.gather(*(self._unlock(c) for c in self.changes))
+            await self._put_back()
             raise TransactionFailed([self.results[c.device] for c in self.changes])
         await asyncio.gather(*(self._unlock(c) for c in self.changes))
+        await self._observe(Phase.CONFIRMED)
         return [self.results[c.device] for c in self.changes]
+
+    async def _observe(self, phase: Phase) -> None:
+        if self._observer is not None:
+            await self._observer(phase, [self.results[c.device] for c in self.changes])
+
+    async def _put_back(self) -> None:
+        await asyncio.gather(*(self._undo(c) for c in self.changes))
+        await asyncio.gather(*(self._unlock(c) for c in self.changes))
 
     async def _step(
         self, change: DeviceChange, step: Step, call: Callable[[], Awaitable[object]]
@@ -172,6 +222,7 @@ class Transaction:
         except SouthboundError as exc:
             result.error, result.failed_step = str(exc), step
             result.outcome = Outcome.FAILED
+            result.refused = step in (Step.EDIT, Step.COMMIT) and _refuses_data(exc)
             return False
         result.done.append(step)
         return True
@@ -239,7 +290,11 @@ class Transaction:
             ):
                 await self._compensate(change)
             elif Step.COMMIT in result.done and Step.CONFIRM not in result.done:
-                await d.cancel_commit(persist_id=self.persist_id)
+                try:
+                    await d.cancel_commit(persist_id=self.persist_id)
+                except (ConnectionError, TimeoutError):
+                    result.outcome = Outcome.ROLLBACK_PENDING
+                    return
             elif Step.EDIT in result.done or Step.DISCARD in result.done:
                 await d.discard_changes()
             else:

@@ -74,7 +74,8 @@ class ServiceRepository:
         row.document = json.dumps(document, sort_keys=True)
         row.devices = json.dumps(sorted(devices))
         row.updated_at = now()
-        row.transaction_id = tx
+        if tx is not None:  # None: recorded without a transaction (nothing was sent)
+            row.transaction_id = tx
         self.session.add(row)
 
     def drop_service(self, service_id: str) -> None:

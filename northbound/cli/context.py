@@ -1,4 +1,11 @@
-"""What the controller commands share: ``--database``, ``--inventory``, a session pool."""
+"""What the controller commands share: ``--database``, ``--inventory``, a session pool.
+
+Fault-injection support (documented in docs/CONTRACTS.md, used by the lab
+tests): when the environment variable ``NETSLA_DEBUG_PAUSE_BEFORE_CONFIRM``
+names a file, a transaction that reaches the point where every device
+holds its confirmed commit creates that file and waits until it is
+removed before confirming.  It changes nothing else.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +13,18 @@ import asyncio
 import os
 import shlex
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from controller.journal import Journal
+from controller.execution import RunOptions
 from controller.service import Controller
 from controller.store import Store, open_store
 from controller.sync import Sync
+from controller.transaction import DeviceResult, Phase, Progress
 from southbound.inventory import Inventory, load_inventory
 from southbound.netconf import NetconfPool
 
@@ -45,6 +53,35 @@ def controller_options(func: F) -> F:
     )(func)
 
 
+PAUSE_ENV = "NETSLA_DEBUG_PAUSE_BEFORE_CONFIRM"
+
+
+def change_options(func: F) -> F:
+    """Options of commands that change devices."""
+    return click.option(
+        "--confirm-timeout",
+        "confirm_timeout",
+        type=click.IntRange(1, 3600),
+        default=None,
+        help="Seconds before an unconfirmed commit rolls back (default: per platform, 60).",
+    )(func)
+
+
+async def _pause_before_confirm(phase: Phase, _results: Sequence[DeviceResult]) -> None:
+    marker = os.environ.get(PAUSE_ENV)
+    if phase is not Phase.PREPARED or not marker:
+        return
+    path = Path(marker)
+    path.touch()
+    while path.exists():
+        await asyncio.sleep(0.05)
+
+
+def run_options(confirm_timeout: int | None = None, progress: Progress | None = None) -> RunOptions:
+    observer = _pause_before_confirm if os.environ.get(PAUSE_ENV) else None
+    return RunOptions(confirm_timeout=confirm_timeout, observer=observer, progress=progress)
+
+
 @dataclass
 class Context:
     store: Store
@@ -65,8 +102,6 @@ class Context:
 
 def open_context(database: str | None, inventory_path: Path | None) -> Context:
     store = open_store(database)
-    with store.session() as session:
-        Journal(session).recover()
     inventory = load_inventory(inventory_path or default_inventory())
     pool = NetconfPool(inventory)
     platforms = {n: d.platform for n, d in inventory.devices.items()}
@@ -78,4 +113,5 @@ def open_context(database: str | None, inventory_path: Path | None) -> Context:
         sync_from=sync.sync_from,
         command=shlex.join(["netsla", *sys.argv[1:]]),
     )
+    controller.recover()
     return Context(store, inventory, pool, controller, sync)

@@ -12,7 +12,12 @@ from lxml import etree
 from controller.errors import InputError
 from controller.service import Outcome, UnknownService, services_of
 from controller.store.footprints import ServiceRepository
-from northbound.cli.context import controller_options, open_context
+from northbound.cli.context import (
+    change_options,
+    controller_options,
+    open_context,
+    run_options,
+)
 from northbound.cli.output import emit, format_option, progress
 
 
@@ -68,12 +73,14 @@ def group() -> None:
 @group.command(name="apply")
 @click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show per-device payloads; touch nothing.")
+@change_options
 @controller_options
 @format_option
 def apply(
     *,
     documents: tuple[Path, ...],
     dry_run: bool,
+    confirm_timeout: int | None,
     database: str | None,
     inventory_path: Path | None,
     output_format: str,
@@ -85,7 +92,9 @@ def apply(
     with progress("devices", len(ctx.inventory.devices)) as advance:
         outcome = ctx.run(
             lambda: ctx.controller.apply(
-                changes, dry_run=dry_run, progress=lambda d, _t: advance(d)
+                changes,
+                dry_run=dry_run,
+                options=run_options(confirm_timeout, lambda d, _t: advance(d)),
             )
         )
     report = _report(outcome)
@@ -95,12 +104,14 @@ def apply(
 @group.command(name="delete")
 @click.argument("service_ids", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True)
+@change_options
 @controller_options
 @format_option
 def delete(
     *,
     service_ids: tuple[str, ...],
     dry_run: bool,
+    confirm_timeout: int | None,
     database: str | None,
     inventory_path: Path | None,
     output_format: str,
@@ -110,7 +121,11 @@ def delete(
     for service_id in service_ids:
         if ctx.controller.stored(service_id) is None:
             raise UnknownService(f"no service {service_id!r}")
-    outcome = ctx.run(lambda: ctx.controller.apply(dict.fromkeys(service_ids), dry_run=dry_run))
+    outcome = ctx.run(
+        lambda: ctx.controller.apply(
+            dict.fromkeys(service_ids), dry_run=dry_run, options=run_options(confirm_timeout)
+        )
+    )
     emit(_report(outcome), output_format, text=_text)
 
 

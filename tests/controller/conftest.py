@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.controller.labharness import harness, inventory, store  # noqa: F401  (fixtures)
+
 GOLDEN = Path(__file__).parent / "golden"
 DOCUMENTS = Path(__file__).parent / "documents"
 

@@ -8,91 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from controller.render.netsla_router import SCHEMA
-from controller.render.tree import config_to_json
 from controller.render.xml import parse_config
-from controller.service import Controller, services_of
-from controller.store import Store, open_store
-from controller.sync import Sync, read_running
 from controller.transaction import TransactionFailed
-from southbound.inventory import Inventory, load_inventory
-from southbound.netconf import Datastore, NetconfPool, NetconfSession
+from southbound.inventory import Inventory
+from southbound.netconf import Datastore, NetconfSession
+from tests.controller.labharness import ROUTERS, Harness, no_lock_held
 
 pytestmark = pytest.mark.lab
-ROUTERS = ("pe1", "pe2", "pe3")
-
-
-@pytest.fixture
-def inventory(lab: Any) -> Inventory:
-    return load_inventory(lab.inventory)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(f"sqlite:///{tmp_path / 'netsla.db'}")
-    yield store
-    store.close()
-
-
-class Harness:
-    def __init__(self, store: Store, inventory: Inventory) -> None:
-        self.inventory = inventory
-        self.pool = NetconfPool(inventory)
-        self.platforms = {n: d.platform for n, d in inventory.devices.items()}
-        self.sync = Sync(
-            store=store,
-            platforms=self.platforms,
-            reader=self.pool.session,
-            driver=self.pool.session,
-        )
-        self.controller = Controller(
-            store=store,
-            platforms=self.platforms,
-            driver=self.pool.session,
-            sync_from=self.sync.sync_from,
-            command="pytest",
-        )
-
-    def apply(self, *docs: dict[str, Any]) -> Any:
-        changes: dict[str, Any] = dict(services_of(docs))
-        return asyncio.run(self.controller.apply(changes))
-
-    def delete(self, *ids: str) -> Any:
-        return asyncio.run(self.controller.apply(dict.fromkeys(ids)))
-
-    def running(self) -> dict[str, Any]:
-        """Every router's config, read over fresh sessions (not the controller's)."""
-
-        async def read(name: str) -> dict[str, Any]:
-            session = NetconfSession(device=self.inventory.devices[name], inventory=self.inventory)
-            try:
-                return config_to_json(await read_running(name, "netsla-router", session))
-            finally:
-                await session.close()
-
-        async def all_() -> list[dict[str, Any]]:
-            return list(await asyncio.gather(*(read(r) for r in ROUTERS)))
-
-        return dict(zip(ROUTERS, asyncio.run(all_()), strict=True))
-
-    def close(self) -> None:
-        asyncio.run(self.pool.close())
-
-
-@pytest.fixture
-def harness(store: Store, inventory: Inventory) -> Iterator[Harness]:
-    harness = Harness(store, inventory)
-    initial = harness.running()
-    yield harness
-    harness.close()
-    # Every test leaves the routers as it found them.
-    assert Harness(store, inventory).running() == initial
 
 
 def _modify(doc: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +53,7 @@ def test_apply_modify_delete_three_sites(
     golden.json("lab-acme-applied.json", harness.running())
     again = harness.apply(doc)
     assert again.plan.changed == {}  # the same document twice sends nothing
+    assert again.transaction is None  # and journals nothing
     harness.apply(_modify(doc))
     golden.json("lab-acme-modified.json", harness.running())
     harness.delete("acme")
@@ -169,12 +98,7 @@ def test_router_that_rejects_the_edit_rolls_everyone_back(
     finally:
         asyncio.run(holder.unlock(Datastore.CANDIDATE))
         asyncio.run(holder.close())
-    # No lock is left: a fresh session can lock every router.
-    for name in ROUTERS:
-        probe = NetconfSession(device=inventory.devices[name], inventory=inventory)
-        asyncio.run(probe.lock(Datastore.CANDIDATE))
-        asyncio.run(probe.unlock(Datastore.CANDIDATE))
-        asyncio.run(probe.close())
+    assert no_lock_held(inventory)
 
 
 def test_parse_of_running_matches_schema(harness: Harness) -> None:

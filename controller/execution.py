@@ -1,0 +1,225 @@
+"""Running planned device edits as one journaled, leased transaction.
+
+Every operation that changes devices (service apply, re-deploy, rollback,
+sync-to) goes the same way: write the journal entry and take the devices'
+leases in one unit of work, run the :class:`Transaction`, then record the
+outcome and release the leases in another.  A lease is a row update on
+``netsla_device`` guarded by ``busy_transaction IS NULL OR busy_until <
+now``: on PostgreSQL the row locks make a second controller's update wait
+and then see the device taken; on SQLite the database's write lock
+serialises them.  So two controllers never run transactions on the same
+device at once.
+
+:func:`recover` finishes what a dead controller left ``prepared``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from lxml import etree
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from controller.diff import Edit
+from controller.errors import ControllerError
+from controller.journal import Journal, TxState
+from controller.render import platform
+from controller.render.xml import edit_payload
+from controller.store import Store
+from controller.store.footprints import now
+from controller.store.services import DeviceRow
+from controller.transaction import (
+    DEFAULT_QUIRKS,
+    QUIRKS,
+    DeviceChange,
+    DeviceDriver,
+    DeviceResult,
+    Observer,
+    Progress,
+    Transaction,
+    TransactionFailed,
+)
+
+LEASE = timedelta(minutes=10)  # longer than any transaction's RPC timeouts add up to
+
+
+class DeviceBusy(ControllerError):
+    """Another transaction (maybe of another controller) holds one of the devices."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    """How transactions run: confirm timeout override, observer, progress."""
+
+    confirm_timeout: int | None = None  # seconds; None: the platform's (QUIRKS)
+    observer: Observer | None = None
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """One device's forward edits and their reverse."""
+
+    device: str
+    platform: str
+    forward: list[Edit]
+    reverse: list[Edit]
+
+    def payload(self) -> etree._Element:
+        return edit_payload(platform(self.platform).schema, self.forward)
+
+    def reverse_payload(self) -> etree._Element:
+        return edit_payload(platform(self.platform).schema, self.reverse)
+
+
+Services = Mapping[str, tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
+OnSession = Callable[[Session], None]
+
+
+def take_leases(session: Session, tx: int, devices: Sequence[str]) -> None:
+    """Take ``devices`` for ``tx`` or raise :class:`DeviceBusy` (nothing taken then)."""
+    if not devices:
+        return
+    result = session.execute(
+        update(DeviceRow)
+        .where(
+            DeviceRow.name.in_(devices),
+            or_(DeviceRow.busy_transaction.is_(None), DeviceRow.busy_until < now()),
+        )
+        .values(busy_transaction=tx, busy_until=now() + LEASE)
+    )
+    if cast("CursorResult[Any]", result).rowcount != len(devices):
+        raise DeviceBusy(
+            "another transaction holds some of the devices " + ", ".join(devices) + "; try again"
+        )
+
+
+def release_leases(session: Session, tx: int) -> None:
+    session.execute(
+        update(DeviceRow)
+        .where(DeviceRow.busy_transaction == tx)
+        .values(busy_transaction=None, busy_until=None)
+    )
+
+
+def open_transaction(
+    session: Session,
+    *,
+    command: str,
+    pushes: Mapping[str, Push],
+    services: Services,
+    rollback_of: int | None = None,
+) -> int:
+    """Journal the transaction (state prepared) and lease its devices, in ``session``."""
+    tx = Journal(session).begin(
+        command=command,
+        devices={d: (p.forward, p.reverse) for d, p in pushes.items()},
+        services=services,
+        rollback_of=rollback_of,
+    )
+    take_leases(session, tx, sorted(pushes))
+    return tx
+
+
+async def execute(
+    *,
+    store: Store,
+    tx: int,
+    pushes: Mapping[str, Push],
+    driver: Callable[[str], DeviceDriver],
+    options: RunOptions | None = None,
+    on_success: OnSession | None = None,
+    on_failure: OnSession | None = None,
+) -> list[DeviceResult]:
+    """Run ``tx`` on the devices; record its end (``on_success``/``on_failure`` too)."""
+    options = options or RunOptions()
+    changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
+    try:
+        transaction = Transaction(
+            changes,
+            persist_id=f"netsla-{tx}",
+            progress=options.progress,
+            observer=options.observer,
+        )
+        results = await transaction.run() if changes else []
+    except BaseException as exc:
+        with store.session() as session:
+            if on_failure is not None:
+                on_failure(session)
+            _finish(session, tx, exc)
+        raise
+    with store.session() as session:
+        if on_success is not None:
+            on_success(session)
+        outcomes = {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
+        Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
+        release_leases(session, tx)
+    return results
+
+
+def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChange:
+    quirks = QUIRKS.get(push.platform, DEFAULT_QUIRKS)
+    if options.confirm_timeout is not None:
+        quirks = dataclasses.replace(quirks, confirm_timeout=options.confirm_timeout)
+    return DeviceChange(
+        device=push.device,
+        driver=driver,
+        payload=push.payload(),
+        reverse=push.reverse_payload(),
+        quirks=quirks,
+    )
+
+
+def _finish(session: Session, tx: int, exc: BaseException) -> None:
+    outcomes = {}
+    if isinstance(exc, TransactionFailed):
+        outcomes = {
+            r.device: (r.outcome.value if r.outcome else "untouched", r.error) for r in exc.results
+        }
+    Journal(session).finish(
+        tx, state=TxState.FAILED, error=str(exc) or type(exc).__name__, outcomes=outcomes
+    )
+    release_leases(session, tx)
+
+
+def leased(session: Session, tx: int) -> bool:
+    """Whether some device is still leased to ``tx`` (its controller may be alive)."""
+    found = session.scalar(
+        select(DeviceRow.name).where(
+            DeviceRow.busy_transaction == tx, DeviceRow.busy_until >= now()
+        )
+    )
+    return found is not None
+
+
+def recover(
+    store: Store, *, restore: Callable[[Session, str, dict[str, Any] | None], None]
+) -> list[int]:
+    """Mark transactions of dead controllers failed; give back what they allocated.
+
+    A ``prepared`` transaction is dead when its controller process on this
+    host is gone, or (another host's) when its device leases ran out.
+    ``restore`` is called per service with the document it had before.
+    """
+    with store.session() as session:
+        journal = Journal(session)
+        stale = [
+            tx for tx in journal.prepared() if journal.starter_gone(tx) or not leased(session, tx)
+        ]
+        for tx in stale:
+            for entry in journal.services(tx):
+                restore(session, entry.service_id, entry.before)
+            journal.finish(
+                tx,
+                state=TxState.FAILED,
+                error="controller stopped before the transaction finished; devices rolled "
+                "back by their confirmed-commit timeout",
+                outcomes={d.device: ("rollback-pending", None) for d in journal.devices(tx)},
+            )
+            release_leases(session, tx)
+    return stale

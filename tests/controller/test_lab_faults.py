@@ -1,0 +1,184 @@
+"""Fault injection against the lab: every fault ends with the routers as they were.
+
+A router's NETCONF agent down before the transaction; a router killed
+between its confirmed commit and the confirm; the controller process
+killed (SIGKILL) between confirmed commit and confirm, the devices'
+confirmed-commit timeout rolling them back, and the restarted controller
+marking the transaction failed and releasing what it had allocated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from controller.execution import RunOptions
+from controller.journal import Journal
+from controller.store import Store, open_store
+from controller.store.services import AllocationRow, DeviceRow, ServiceRow
+from controller.transaction import DeviceResult, Outcome, Phase, TransactionFailed
+from lab import api
+from lab.agents import Agent
+from lab.state import LabState
+from southbound.inventory import Inventory
+from tests.controller.labharness import ROUTERS, Harness, no_lock_held
+
+pytestmark = pytest.mark.lab
+EXAMPLES = Path(__file__).parents[2] / "examples"
+CONFIRM_TIMEOUT = 4  # seconds
+
+
+def _count(store: Store, table: Any) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _journal_states(store: Store) -> list[str]:
+    with store.session() as session:
+        return [t.state for t in Journal(session).transactions()]
+
+
+def test_router_agent_down_before_the_transaction(
+    harness: Harness,
+    inventory: Inventory,
+    lab: LabState,
+    store: Store,
+    document: Callable[[str], dict[str, Any]],
+) -> None:
+    initial = harness.running()
+    asyncio.run(harness.sync.sync_from(ROUTERS))
+    api.stop_agent(lab.name, "pe2", Agent.NETCONF)
+    try:
+        with pytest.raises(TransactionFailed, match=r"pe2 \((connect|lock)\)") as failure:
+            harness.apply(document("acme.json"))
+    finally:
+        api.start_agent(lab.name, "pe2", Agent.NETCONF)
+    outcomes = {r.device: r.outcome for r in failure.value.results}
+    assert outcomes["pe2"] == Outcome.FAILED
+    assert {outcomes["pe1"], outcomes["pe3"]} == {Outcome.ROLLED_BACK}
+    assert harness.running() == initial
+    assert no_lock_held(inventory)
+    assert _journal_states(store) == ["failed"]
+    assert _count(store, ServiceRow) == 0
+    assert _count(store, AllocationRow) == 0
+
+
+def test_router_killed_between_confirmed_commit_and_confirm(
+    harness: Harness,
+    inventory: Inventory,
+    lab: LabState,
+    store: Store,
+    document: Callable[[str], dict[str, Any]],
+) -> None:
+    initial = harness.running()
+    seen: dict[str, Any] = {}
+
+    async def kill_pe2(phase: Phase, _results: Sequence[DeviceResult]) -> None:
+        if phase is Phase.PREPARED:
+            seen.update(await asyncio.to_thread(harness.running))
+            await asyncio.to_thread(api.stop_agent, lab.name, "pe2", Agent.NETCONF)
+
+    try:
+        with pytest.raises(TransactionFailed, match="confirmed-commit timeout on: pe2") as failure:
+            harness.apply(document("acme.json"), options=RunOptions(observer=kill_pe2))
+    finally:
+        api.start_agent(lab.name, "pe2", Agent.NETCONF)
+    # The kill came after every router held the change under its confirmed commit.
+    assert all(seen[r] != initial[r] for r in ROUTERS)
+    outcomes = {r.device: r.outcome for r in failure.value.results}
+    assert outcomes == {
+        "pe1": Outcome.ROLLED_BACK,
+        "pe2": Outcome.ROLLBACK_PENDING,
+        "pe3": Outcome.ROLLED_BACK,
+    }
+    assert harness.running() == initial
+    assert no_lock_held(inventory)
+    assert _journal_states(store) == ["failed"]
+    assert _count(store, AllocationRow) == 0
+
+
+def _netsla() -> str:
+    return str(Path(sys.executable).with_name("netsla"))
+
+
+def _wait_for(
+    condition: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    show: Callable[[], object] = lambda: "",
+) -> float:
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}: {show()}")
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
+def test_controller_killed_between_confirmed_commit_and_confirm(
+    harness: Harness, inventory: Inventory, lab: LabState, tmp_path: Path
+) -> None:
+    initial = harness.running()
+    database = f"sqlite:///{tmp_path / 'killed.db'}"
+    marker = tmp_path / "paused"
+    common = ["--database", database, "--inventory", str(lab.inventory)]
+    env = {**os.environ, "NETSLA_DEBUG_PAUSE_BEFORE_CONFIRM": str(marker)}
+    command = [_netsla(), "service", "apply"]
+    command += [str(EXAMPLES / "sla-templates.json"), str(EXAMPLES / "acme-gold-any-to-any.json")]
+    command += ["--confirm-timeout", str(CONFIRM_TIMEOUT), *common]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(
+            lambda: marker.exists() or proc.poll() is not None,
+            timeout=60,
+            what="the confirmed commits",
+        )
+        assert marker.exists(), proc.communicate()[1].decode()
+        held = harness.running()
+        assert all(held[r] != initial[r] for r in ROUTERS)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    # Leave the routers alone until their timers ran out: yuma123 netconfd
+    # 2.13 was seen never to roll back when a new session opened while the
+    # killed controller's sessions were being torn down.
+    time.sleep(CONFIRM_TIMEOUT + 1)
+    elapsed = _wait_for(
+        lambda: harness.running() == initial,
+        timeout=CONFIRM_TIMEOUT + 20,
+        what="the confirmed-commit timeout to roll the routers back",
+        show=harness.running,
+    )
+    assert elapsed < 5  # rolled back by the routers' own timers, the controller being dead
+    assert no_lock_held(inventory)
+
+    store = open_store(database)
+    try:
+        assert _journal_states(store) == ["prepared"]
+        assert _count(store, AllocationRow) > 0
+        listing = subprocess.run(
+            [_netsla(), "transaction", "list", "--format", "json", *common],
+            capture_output=True,
+            check=True,
+        )
+        (entry,) = json.loads(listing.stdout)
+        assert entry["state"] == "failed"
+        assert "confirmed-commit timeout" in entry["error"]
+        assert _count(store, AllocationRow) == 0
+        with store.session() as session:
+            assert all(d.busy_transaction is None for d in session.scalars(select(DeviceRow)))
+    finally:
+        store.close()
+    assert harness.running() == initial
