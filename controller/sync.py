@@ -3,7 +3,9 @@
 ``check-sync`` compares a fingerprint of the running config (read with one
 filtered get-config) with the stored one; ``compare-config`` shows the
 full diff; ``sync-from`` adopts the device's config as expected;
-``sync-to`` pushes the expected config back as one transaction.
+``sync-to`` pushes the expected config back as one transaction;
+``re-deploy`` pushes back only what given services own.  Pushes are
+journaled and leased like any transaction (:mod:`controller.execution`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from lxml import etree
 
 from controller.diff import Edit, diff_configs
 from controller.errors import ControllerError
+from controller.execution import Push, RunOptions, execute, open_transaction
 from controller.render import platform
-from controller.render.tree import Config, fingerprint
-from controller.render.xml import edit_payload, parse_config
+from controller.render.tree import Config, Leaves, NodeId, fingerprint
+from controller.render.xml import parse_config
+from controller.service import UnknownService
 from controller.store import Store
 from controller.store.footprints import ServiceRepository
-from controller.transaction import DEFAULT_QUIRKS, QUIRKS, DeviceChange, DeviceDriver, Transaction
+from controller.transaction import DeviceDriver
 from southbound.errors import SouthboundError
 from southbound.netconf import Datastore
 
@@ -69,8 +73,10 @@ class Sync:
         platforms: Mapping[str, str],
         reader: Callable[[str], ConfigReader],
         driver: Callable[[str], DeviceDriver],
+        command: str = "",
     ) -> None:
         self.store, self.platforms, self.reader, self.driver = store, platforms, reader, driver
+        self.command = command
 
     async def sync_from(self, devices: Sequence[str]) -> list[str]:
         """Adopt each device's running config as the expected one."""
@@ -114,30 +120,66 @@ class Sync:
         return diff_configs(running, expected, schema=platform(self.platforms[device]).schema)
 
     async def sync_to(
-        self, devices: Sequence[str], *, dry_run: bool = False
+        self, devices: Sequence[str], *, dry_run: bool = False, options: RunOptions | None = None
     ) -> dict[str, list[Edit]]:
-        """Push the expected config to each device, in one transaction."""
+        """Push the expected config to each device, in one journaled transaction."""
         runnings = await asyncio.gather(
             *(read_running(d, self.platforms[d], self.reader(d)) for d in devices)
         )
-        edits: dict[str, list[Edit]] = {}
-        changes = []
-        for device, running in zip(devices, runnings, strict=True):
+        expected = {d: self.expected(d) for d in devices}
+        return await self._push(
+            dict(zip(devices, runnings, strict=True)), expected, dry_run, options
+        )
+
+    async def redeploy(
+        self,
+        service_ids: Sequence[str],
+        *,
+        dry_run: bool = False,
+        options: RunOptions | None = None,
+    ) -> dict[str, list[Edit]]:
+        """Put back on the devices what the services own there (hand-made changes undone).
+
+        Only the nodes the services own are compared and repaired; other
+        configuration of the devices is left alone (``sync-to`` does all).
+        """
+        nodes: dict[str, set[NodeId]] = {}
+        with self.store.session() as session:
+            repo = ServiceRepository(session)
+            for service_id in service_ids:
+                if repo.service(service_id) is None:
+                    raise UnknownService(f"no service {service_id!r}")
+                for device, config in repo.footprint(service_id).items():
+                    nodes.setdefault(device, set()).update(config)
+            expected = {d: repo.device_nodes(d, owned) for d, owned in nodes.items()}
+        devices = sorted(nodes)
+        runnings = await asyncio.gather(
+            *(read_running(d, self.platforms[d], self.reader(d)) for d in devices)
+        )
+        owned_running = {
+            d: {n: v for n, v in running.items() if n in nodes[d]}
+            for d, running in zip(devices, runnings, strict=True)
+        }
+        return await self._push(owned_running, expected, dry_run, options)
+
+    async def _push(
+        self,
+        running: Mapping[str, Mapping[NodeId, Leaves]],
+        expected: Mapping[str, Mapping[NodeId, Leaves]],
+        dry_run: bool,
+        options: RunOptions | None,
+    ) -> dict[str, list[Edit]]:
+        pushes: dict[str, Push] = {}
+        for device in sorted(running):
             schema = platform(self.platforms[device]).schema
-            expected = self.expected(device)
-            forward = diff_configs(running, expected, schema=schema)
-            if not forward:
-                continue
-            edits[device] = forward
-            changes.append(
-                DeviceChange(
-                    device=device,
-                    driver=self.driver(device),
-                    payload=edit_payload(schema, forward),
-                    reverse=edit_payload(schema, diff_configs(expected, running, schema=schema)),
-                    quirks=QUIRKS.get(self.platforms[device], DEFAULT_QUIRKS),
-                )
+            forward = diff_configs(running[device], expected[device], schema=schema)
+            if forward:
+                reverse = diff_configs(expected[device], running[device], schema=schema)
+                pushes[device] = Push(device, self.platforms[device], forward, reverse)
+        if pushes and not dry_run:
+            with self.store.session() as session:
+                tx = open_transaction(session, command=self.command, pushes=pushes, services={})
+            await execute(
+                store=self.store, tx=tx, pushes=pushes, driver=self.driver, options=options
             )
-        if changes and not dry_run:
-            await Transaction(changes, persist_id="netsla-sync-to").run()
-        return edits
+        return {d: p.forward for d, p in pushes.items()}

@@ -105,13 +105,20 @@ def open_context(database: str | None, inventory_path: Path | None) -> Context:
     inventory = load_inventory(inventory_path or default_inventory())
     pool = NetconfPool(inventory)
     platforms = {n: d.platform for n, d in inventory.devices.items()}
-    sync = Sync(store=store, platforms=platforms, reader=pool.session, driver=pool.session)
+    command = shlex.join(["netsla", *sys.argv[1:]])
+    sync = Sync(
+        store=store,
+        platforms=platforms,
+        reader=pool.session,
+        driver=pool.session,
+        command=command,
+    )
     controller = Controller(
         store=store,
         platforms=platforms,
         driver=pool.session,
         sync_from=sync.sync_from,
-        command=shlex.join(["netsla", *sys.argv[1:]]),
+        command=command,
     )
     controller.recover()
     return Context(store, inventory, pool, controller, sync)

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from controller.errors import InputError
-from northbound.cli.context import Context, controller_options, open_context
+from northbound.cli.context import (
+    Context,
+    change_options,
+    controller_options,
+    open_context,
+    run_options,
+)
 from northbound.cli.output import emit, format_option
 
 
@@ -104,6 +110,7 @@ def compare_config(
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True)
 @click.option("--dry-run", is_flag=True)
+@change_options
 @controller_options
 @format_option
 def sync_to(
@@ -111,13 +118,16 @@ def sync_to(
     names: tuple[str, ...],
     all_: bool,
     dry_run: bool,
+    confirm_timeout: int | None,
     database: str | None,
     inventory_path: Path | None,
     output_format: str,
 ) -> None:
     """Push the expected config to the devices (one transaction)."""
     ctx = open_context(database, inventory_path)
-    edits = ctx.run(lambda: ctx.sync.sync_to(_devices(ctx, names, all_), dry_run=dry_run))
+    devices = _devices(ctx, names, all_)
+    options = run_options(confirm_timeout)
+    edits = ctx.run(lambda: ctx.sync.sync_to(devices, dry_run=dry_run, options=options))
     data = {d: [e.to_json() for e in es] for d, es in edits.items()}
     emit(
         data,

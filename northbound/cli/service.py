@@ -129,6 +129,40 @@ def delete(
     emit(_report(outcome), output_format, text=_text)
 
 
+@group.command(name="re-deploy")
+@click.argument("service_ids", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Show what would be put back; touch nothing.")
+@change_options
+@controller_options
+@format_option
+def redeploy(
+    *,
+    service_ids: tuple[str, ...],
+    dry_run: bool,
+    confirm_timeout: int | None,
+    database: str | None,
+    inventory_path: Path | None,
+    output_format: str,
+) -> None:
+    """Put back on the devices what the services own (undo hand-made changes to it)."""
+    ctx = open_context(database, inventory_path)
+    edits = ctx.run(
+        lambda: ctx.sync.redeploy(
+            list(service_ids), dry_run=dry_run, options=run_options(confirm_timeout)
+        )
+    )
+    data = {d: [e.to_json() for e in es] for d, es in edits.items()}
+    verb = "would put back" if dry_run else "put back"
+    emit(
+        data,
+        output_format,
+        text=lambda d: (
+            "\n".join(f"{k}: {verb} {len(v)} node(s)" for k, v in d.items())
+            or "in sync: the devices hold what the services own"
+        ),
+    )
+
+
 @group.command(name="list")
 @controller_options
 @format_option
