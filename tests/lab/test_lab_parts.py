@@ -25,6 +25,7 @@ from southbound.inventory import (
     UsmSecret,
     inventory_from_dict,
     inventory_to_dict,
+    load_inventory,
     load_secrets,
     write_secrets,
 )
@@ -141,3 +142,11 @@ def test_impairment_draws_delay_and_loss() -> None:
     assert 0.22 < 1 - len(kept) / len(holds) < 0.28
     assert min(kept) >= 0.008 and max(kept) <= 0.012
     assert Impairment().draw_delay(rng) == 0.0
+
+
+def test_containerlab_inventory_is_readable() -> None:
+    path = Path(__file__).resolve().parents[2] / "lab" / "containerlab" / "inventory.yaml"
+    inventory = load_inventory(path)
+    assert sorted(inventory.devices) == ["pe1", "pe2", "pe3"]
+    assert {d.platform for d in inventory.devices.values()} == {"nokia-srlinux"}
+    assert [d.netconf.port for d in inventory.devices.values()] == [18300, 18302, 18304]
