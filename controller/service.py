@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from controller.errors import InputError
 from controller.execution import DeviceBusy, Push, RunOptions, execute, open_transaction, recover
+from controller.journal import Journal, TxState
 from controller.planner import ChangePlan, plan_change, record, restore_holdings
 from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
 from controller.render.l3sm import Service, services_from_document
@@ -54,6 +55,13 @@ def services_of(documents: Sequence[Mapping[str, Any]]) -> dict[str, Service]:
     return out
 
 
+def _service_in(service_id: str, document: Mapping[str, Any] | None) -> Service | None:
+    if document is None:
+        return None
+    (service,) = [s for s in services_from_document(document) if s.service_id == service_id]
+    return service
+
+
 class Controller:
     """Service operations over a store, an inventory's platforms and device drivers."""
 
@@ -81,12 +89,7 @@ class Controller:
             row = ServiceRepository(session).service(service_id)
             if row is None:
                 return None
-            (service,) = [
-                s
-                for s in services_from_document(json.loads(row.document))
-                if s.service_id == service_id
-            ]
-            return service
+            return _service_in(service_id, json.loads(row.document))
 
     async def apply(
         self,
@@ -175,6 +178,40 @@ class Controller:
         if missing and self.sync_from is not None:
             await self.sync_from(missing)
 
+    async def rollback(
+        self, tx: int, *, dry_run: bool = False, options: RunOptions | None = None
+    ) -> Outcome:
+        """Put the services of committed transaction ``tx`` back as they were before it.
+
+        Runs as a new transaction (its journal entry names ``tx``).  Refused
+        when a service changed after ``tx``: roll back the later one first.
+        """
+        changes: dict[str, Service | None] = {}
+        with self.store.session() as session:
+            journal, repo = Journal(session), ServiceRepository(session)
+            row = journal.transaction(tx)
+            if row is None:
+                raise InputError(f"no transaction {tx}")
+            if row.state != TxState.COMMITTED.value:
+                raise InputError(
+                    f"transaction {tx} is {row.state}: only a committed one rolls back"
+                )
+            entries = journal.services(tx)
+            if not entries:
+                raise InputError(
+                    f"transaction {tx} changed no service; use 'netsla device sync-to' for devices"
+                )
+            for entry in entries:
+                current = repo.service(entry.service_id)
+                now_doc = None if current is None else json.loads(current.document)
+                if now_doc != entry.after:
+                    raise InputError(
+                        f"service {entry.service_id} changed after transaction {tx}; "
+                        "roll back the later transaction first"
+                    )
+                changes[entry.service_id] = _service_in(entry.service_id, entry.before)
+        return await self.apply(changes, dry_run=dry_run, options=options, rollback_of=tx)
+
     def recover(self) -> list[int]:
         """Finish transactions a dead controller left prepared; release their allocations."""
 
@@ -183,8 +220,9 @@ class Controller:
             if before is None:
                 release_all(repo, service_id)
                 return
-            (service,) = [s for s in services_from_document(before) if s.service_id == service_id]
-            allocate(repo, service, pools=self.pools)
+            service = _service_in(service_id, before)
+            if service is not None:
+                allocate(repo, service, pools=self.pools)
 
         return recover(self.store, restore=restore)
 

@@ -33,7 +33,7 @@ def _read(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
     return [validated_data(docs)]
 
 
-def _report(outcome: Outcome) -> dict[str, Any]:
+def report(outcome: Outcome) -> dict[str, Any]:
     devices = {}
     for device, work in sorted(outcome.plan.changed.items()):
         devices[device] = {
@@ -51,17 +51,17 @@ def _report(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _text(report: dict[str, Any]) -> str:
+def report_text(data: dict[str, Any]) -> str:
     lines = []
-    verb = "would change" if report["dry-run"] else "changed"
-    if not report["devices"]:
+    verb = "would change" if data["dry-run"] else "changed"
+    if not data["devices"]:
         return "nothing to do: the devices already hold this"
-    for device, data in report["devices"].items():
-        lines.append(f"{device}: {verb} {len(data['edits'])} node(s)")
-        if report["dry-run"]:
-            lines.append(data["payload"])
-    if report["transaction"] is not None:
-        lines.append(f"transaction {report['transaction']} committed")
+    for device, work in data["devices"].items():
+        lines.append(f"{device}: {verb} {len(work['edits'])} node(s)")
+        if data["dry-run"]:
+            lines.append(work["payload"])
+    if data["transaction"] is not None:
+        lines.append(f"transaction {data['transaction']} committed")
     return "\n".join(lines)
 
 
@@ -97,8 +97,7 @@ def apply(
                 options=run_options(confirm_timeout, lambda d, _t: advance(d)),
             )
         )
-    report = _report(outcome)
-    emit(report, output_format, text=_text)
+    emit(report(outcome), output_format, text=report_text)
 
 
 @group.command(name="delete")
@@ -126,7 +125,7 @@ def delete(
             dict.fromkeys(service_ids), dry_run=dry_run, options=run_options(confirm_timeout)
         )
     )
-    emit(_report(outcome), output_format, text=_text)
+    emit(report(outcome), output_format, text=report_text)
 
 
 @group.command(name="re-deploy")

@@ -8,7 +8,12 @@ import click
 
 from controller.errors import InputError
 from controller.journal import Journal
-from northbound.cli.context import controller_options, open_context
+from northbound.cli.context import (
+    change_options,
+    controller_options,
+    open_context,
+    run_options,
+)
 from northbound.cli.output import emit, format_option
 
 
@@ -45,6 +50,31 @@ def list_(
     )
 
 
+@group.command(name="rollback")
+@click.argument("tx", type=int)
+@click.option("--dry-run", is_flag=True, help="Show per-device payloads; touch nothing.")
+@change_options
+@controller_options
+@format_option
+def rollback(
+    *,
+    tx: int,
+    dry_run: bool,
+    confirm_timeout: int | None,
+    database: str | None,
+    inventory_path: Path | None,
+    output_format: str,
+) -> None:
+    """Put the services of transaction TX back as they were, as a new transaction."""
+    from northbound.cli.service import report, report_text
+
+    ctx = open_context(database, inventory_path)
+    outcome = ctx.run(
+        lambda: ctx.controller.rollback(tx, dry_run=dry_run, options=run_options(confirm_timeout))
+    )
+    emit(report(outcome), output_format, text=report_text)
+
+
 @group.command(name="show")
 @click.argument("tx", type=int)
 @controller_options
@@ -74,6 +104,7 @@ def show(tx: int, database: str | None, inventory_path: Path | None, output_form
                 for d in journal.devices(tx)
             ],
             "services": [s.service_id for s in journal.services(tx)],
+            "rollback-of": row.rollback_of,
         }
     emit(
         data,

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from controller.errors import InputError
+from controller.journal import Journal
 from controller.render.netsla_router import SCHEMA
 from controller.render.xml import parse_config
 from controller.transaction import TransactionFailed
@@ -105,3 +107,32 @@ def test_parse_of_running_matches_schema(harness: Harness) -> None:
     data = harness.running()
     assert set(data) == set(ROUTERS)
     assert parse_config(SCHEMA, __import__("lxml.etree").etree.Element("data")) == {}
+
+
+def test_rollback_of_transactions_in_reverse_order(
+    harness: Harness, document: Callable[[str], dict[str, Any]], store: Any
+) -> None:
+    doc = document("acme.json")
+    before = harness.running()
+    first = harness.apply(doc)
+    applied = harness.running()
+    second = harness.apply(_modify(doc))
+    modified = harness.running()
+    rollback = harness.controller.rollback
+
+    with pytest.raises(InputError, match="changed after transaction"):
+        asyncio.run(rollback(first.transaction))
+    planned = asyncio.run(rollback(second.transaction, dry_run=True))
+    assert planned.dry_run and sorted(planned.plan.changed) == ["pe1", "pe2", "pe3"]
+    assert harness.running() == modified
+
+    undone = asyncio.run(rollback(second.transaction))
+    assert harness.running() == applied
+    with store.session() as session:
+        entry = Journal(session).transaction(undone.transaction)
+        assert entry is not None and entry.rollback_of == second.transaction
+    with pytest.raises(InputError, match="changed after transaction"):
+        asyncio.run(rollback(second.transaction))  # already undone
+    asyncio.run(rollback(first.transaction))
+    assert harness.running() == before
+    assert harness.controller.stored("acme") is None
