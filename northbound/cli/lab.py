@@ -10,7 +10,6 @@ import click
 
 from lab import api
 from lab.agents import Agent
-from lab.state import read_state
 from northbound.cli.output import emit, format_option
 
 DEFAULT_LAB = "netsla"
@@ -183,11 +182,15 @@ def impair(
 
 @group.command()
 @name_option
-def inventory(name: str | None) -> None:
-    """Print the path of the lab's inventory file."""
-    lab = _name(name)
-    state = read_state(lab)
-    if state is None:
-        api.require_state(lab)
-    else:
-        click.echo(str(state.inventory))
+@format_option
+def inventory(name: str | None, output_format: str) -> None:
+    """Where the lab's inventory, known_hosts, ssh_config and secrets files are."""
+    state = api.require_state(_name(name))
+    files = {
+        "name": state.name,
+        "inventory": str(state.inventory),
+        "known_hosts": str(state.known_hosts),
+        "ssh_config": str(state.ssh_config),
+        "secrets": str(state.secrets),
+    }
+    emit(files, output_format, text=lambda f: f["inventory"])
