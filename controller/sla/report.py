@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree, html
 from lxml.html import builder as E
 
-from controller.sla import charts, health, live
+from controller.sla import health, live
 from controller.sla.csvinput import SampleChunk
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, SlaReport, format_time, report_document
@@ -182,6 +182,9 @@ def _chart(svg: str) -> html.HtmlElement:
 
 
 def _service(section: ServiceSection) -> html.HtmlElement:
+    # matplotlib costs ~0.25 s to import: load it only when a report is drawn.
+    from controller.sla import charts
+
     report, compliance = section.report, section.report.compliance
     objectives = report.template.effective_objectives()
     delayed = [s for s in section.series if not s.probe.startswith("reachability")]
