@@ -91,6 +91,12 @@ class Controller:
                 return None
             return _service_in(service_id, json.loads(row.document))
 
+    def devices_of(self, service_id: str, service: Service | None) -> set[str]:
+        """Devices a change of ``service_id`` to ``service`` touches (old and new)."""
+        with self.store.session() as session:
+            old = set(ServiceRepository(session).footprint(service_id))
+        return old | {a.device for a in service.accesses} if service else old
+
     async def apply(
         self,
         changes: Mapping[str, Service | None],

@@ -10,15 +10,17 @@ import click
 from lxml import etree
 
 from controller.errors import InputError
+from controller.execution import RunOptions
 from controller.service import Outcome, UnknownService, services_of
 from controller.store.footprints import ServiceRepository
 from northbound.cli.context import (
+    Context,
     change_options,
     controller_options,
     open_context,
     run_options,
 )
-from northbound.cli.output import emit, format_option, progress
+from northbound.cli.output import EXIT_FAILURE, emit, format_option, progress
 
 
 def _read(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
@@ -73,6 +75,11 @@ def group() -> None:
 @group.command(name="apply")
 @click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show per-device payloads; touch nothing.")
+@click.option(
+    "--independent",
+    is_flag=True,
+    help="Services are independent: commit those that succeed, report those that fail.",
+)
 @change_options
 @controller_options
 @format_option
@@ -80,15 +87,19 @@ def apply(
     *,
     documents: tuple[Path, ...],
     dry_run: bool,
+    independent: bool,
     confirm_timeout: int | None,
     database: str | None,
     inventory_path: Path | None,
     output_format: str,
 ) -> None:
-    """Apply service documents in one all-or-nothing transaction."""
+    """Apply service documents in one all-or-nothing transaction (or --independent)."""
     data = _read(documents)
     ctx = open_context(database, inventory_path)
     changes: dict[str, Any] = dict(services_of(data))
+    if independent and not dry_run:
+        _apply_independent(ctx, changes, run_options(confirm_timeout), output_format)
+        return
     with progress("devices", len(ctx.inventory.devices)) as advance:
         outcome = ctx.run(
             lambda: ctx.controller.apply(
@@ -98,6 +109,26 @@ def apply(
             )
         )
     emit(report(outcome), output_format, text=report_text)
+
+
+def _apply_independent(
+    ctx: Context, changes: dict[str, Any], options: RunOptions, output_format: str
+) -> None:
+    from controller.batch import apply_each
+
+    results = ctx.run(lambda: apply_each(ctx.controller, changes, options=options))
+    rows = [
+        {"service": r.service_id, "transaction": r.transaction, "error": r.error}
+        for r in sorted(results.values(), key=lambda r: r.service_id)
+    ]
+    emit(
+        rows,
+        output_format,
+        headers=["SERVICE", "TX", "ERROR"],
+        rows=lambda d: [[r["service"], r["transaction"], r["error"] or "committed"] for r in d],
+    )
+    if any(r["error"] for r in rows):
+        raise SystemExit(EXIT_FAILURE)
 
 
 @group.command(name="delete")

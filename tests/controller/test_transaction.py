@@ -1,0 +1,198 @@
+"""Sequencing of network-wide transactions against a recording device double.
+
+The double models a NETCONF server's datastores (candidate, running, a
+pending confirmed commit, the lock) closely enough that "every device is
+put back" can be checked as a state, for a failure at every step on
+every device.  The real servers are exercised by the lab tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from lxml import etree
+
+from controller.transaction import (
+    DeviceChange,
+    DeviceResult,
+    Outcome,
+    Phase,
+    Step,
+    Transaction,
+    TransactionFailed,
+)
+from southbound.netconf import (
+    Capabilities,
+    Datastore,
+    DeviceUnreachable,
+    RpcErrorInfo,
+    RpcFailed,
+)
+
+DEVICES = ("r1", "r2", "r3")
+FULL = Capabilities(candidate=True, confirmed_commit=True, validate=True, rollback_on_error=True)
+OPERATIONS = {
+    Step.CONNECT: "connect",
+    Step.LOCK: "lock",
+    Step.DISCARD: "discard-changes",
+    Step.EDIT: "edit-config",
+    Step.COMMIT: "confirmed-commit",
+    Step.CONFIRM: "confirm",
+}
+
+
+def element(text: str) -> etree._Element:
+    node = etree.Element("config")
+    node.text = text
+    return node
+
+
+@dataclass
+class Device:
+    """A NETCONF server's state as far as a transaction can change it."""
+
+    name: str
+    fail: str | None = None  # operation that fails
+    error: type[Exception] = RpcFailed
+    running: str = "old"
+    candidate: str = "old"
+    saved: str | None = None  # running before a pending confirmed commit
+    locked: bool = False
+    dead: bool = False  # after an unreachable error every call fails
+    calls: list[str] = field(default_factory=list)
+
+    def _call(self, operation: str) -> None:
+        self.calls.append(operation)
+        if operation == self.fail and self.error is RpcFailed:
+            info = RpcErrorInfo("invalid-value", "application", "error", "bad", "/x")
+            raise RpcFailed(self.name, operation, (info,))
+        if operation == self.fail or self.dead:
+            self.dead, self.locked = True, False  # the lock dies with the session
+            raise DeviceUnreachable(self.name, f"{operation}: session lost")
+
+    def eventually(self) -> tuple[str, bool]:
+        """Running config once a pending confirmed commit timed out; locked."""
+        return (self.running if self.saved is None else self.saved), self.locked
+
+    async def connect(self) -> Capabilities:
+        self._call("connect")
+        return FULL
+
+    async def lock(self, datastore: Datastore) -> None:
+        self._call("lock")
+        assert not self.locked
+        self.locked = True
+
+    async def unlock(self, datastore: Datastore) -> None:
+        self._call("unlock")
+        self.locked = False
+
+    async def discard_changes(self) -> None:
+        self._call("discard-changes")
+        self.candidate = self.running
+
+    async def edit_config(
+        self, config: etree._Element, *, target: Datastore, rollback_on_error: bool = False
+    ) -> None:
+        self._call("edit-config")
+        self.candidate = str(config.text)
+
+    async def commit(
+        self,
+        *,
+        confirmed: bool = False,
+        timeout: int | None = None,
+        persist: str | None = None,
+        persist_id: str | None = None,
+    ) -> None:
+        if confirmed:
+            self._call("confirmed-commit")
+            self.saved, self.running = self.running, self.candidate
+        elif persist_id is not None:
+            self._call("confirm")
+            assert self.saved is not None
+            self.saved = None
+        else:
+            self._call("commit")
+            self.running = self.candidate
+
+    async def cancel_commit(self, *, persist_id: str | None = None) -> None:
+        self._call("cancel-commit")
+        assert self.saved is not None
+        self.running, self.candidate, self.saved = self.saved, self.saved, None
+
+
+def run(devices: Sequence[Device], **kwargs: object) -> list[DeviceResult]:
+    changes = [DeviceChange(d.name, d, element("new"), element("old")) for d in devices]
+    return asyncio.run(Transaction(changes, persist_id="t1", **kwargs).run())  # type: ignore[arg-type]
+
+
+def test_success_commits_everywhere_and_unlocks() -> None:
+    devices = [Device(n) for n in DEVICES]
+    results = run(devices)
+    assert [r.outcome for r in results] == [Outcome.COMMITTED] * 3
+    for d in devices:
+        assert (d.running, d.saved, d.locked) == ("new", None, False)
+        assert d.calls == [
+            "connect",
+            "lock",
+            "discard-changes",
+            "edit-config",
+            "confirmed-commit",
+            "confirm",
+            "unlock",
+        ]
+
+
+@pytest.mark.parametrize("error", [RpcFailed, DeviceUnreachable])
+@pytest.mark.parametrize("failing", DEVICES)
+@pytest.mark.parametrize("step", list(OPERATIONS))
+def test_failure_at_any_step_puts_every_device_back(
+    step: Step, failing: str, error: type[Exception]
+) -> None:
+    devices = [
+        Device(n, fail=OPERATIONS[step] if n == failing else None, error=error) for n in DEVICES
+    ]
+    with pytest.raises(TransactionFailed) as failure:
+        run(devices)
+    results = {r.device: r for r in failure.value.results}
+    assert results[failing].failed_step == step
+    assert results[failing].refused == (error is RpcFailed and step in (Step.EDIT, Step.COMMIT))
+    for d in devices:
+        assert d.eventually() == ("old", False), (d.name, d.calls)
+        if d.saved is not None:  # unreachable with its confirmed commit pending
+            assert results[d.name].outcome == Outcome.ROLLBACK_PENDING
+        elif d.name != failing:
+            assert results[d.name].outcome in (Outcome.ROLLED_BACK, None)
+            assert d.saved is None
+
+
+def test_confirmed_devices_are_compensated_when_another_fails_to_confirm() -> None:
+    devices = [Device("r1"), Device("r2", fail="confirm")]
+    with pytest.raises(TransactionFailed):
+        run(devices)
+    # r1 had confirmed: the reverse edit, committed, is its rollback plan.
+    assert devices[0].calls[-4:] == ["discard-changes", "edit-config", "commit", "unlock"]
+    assert devices[0].running == "old"
+
+
+def test_observer_sees_prepared_then_confirmed_and_can_abort() -> None:
+    seen: list[tuple[Phase, list[str]]] = []
+
+    async def observe(phase: Phase, results: Sequence[DeviceResult]) -> None:
+        seen.append((phase, [d.running for d in devices]))
+
+    devices = [Device(n) for n in DEVICES]
+    run(devices, observer=observe)
+    assert seen == [(Phase.PREPARED, ["new"] * 3), (Phase.CONFIRMED, ["new"] * 3)]
+
+    async def abort(phase: Phase, results: Sequence[DeviceResult]) -> None:
+        raise KeyboardInterrupt
+
+    devices = [Device(n) for n in DEVICES]
+    with pytest.raises(KeyboardInterrupt):
+        run(devices, observer=abort)
+    assert all((d.running, d.saved, d.locked) == ("old", None, False) for d in devices)
