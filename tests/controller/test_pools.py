@@ -12,15 +12,15 @@ import pytest
 from controller.pools import PoolExhausted, PoolRange, allocate, first_free, release_all
 from controller.render.l3sm import services_from_document
 from controller.render.resources import PoolName
-from controller.store import Store, open_store
+from controller.store import Store
 from controller.store.footprints import ServiceRepository
+from tests.controller.stores import DATABASES, opened
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(f"sqlite:///{tmp_path / 'netsla.db'}")
-    yield store
-    store.close()
+@pytest.fixture(params=DATABASES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with opened(request.param, tmp_path) as store:
+        yield store
 
 
 def test_first_free_fills_gaps() -> None:
