@@ -4,6 +4,14 @@ Configuration builders are pure functions of the router's folder and the
 lab's secrets; :func:`start` and :func:`stop` spawn and stop the processes
 (inside the router's namespace) and record their PIDs.
 
+Each router also runs its SLA prober (:mod:`lab.prober`), a daemon of the
+router like the agents: started by ``lab up``, stopped by ``lab down``, and
+left running by ``stop-agent``/``start-agent`` (a router's probes keep
+measuring while its SNMP agent is down, as on a real router).  snmpd
+publishes the prober's results through two pass_persist helpers
+(:mod:`lab.passpersist`, DISMAN-PING-MIB and netsla's extension of it),
+which snmpd starts itself and which end with it.
+
 netconfd (yuma123) runs with ``--with-startup=false``: without the
 ``:startup`` capability (RFC 6241, section 8.7) the server writes the running
 configuration to its ``--startup`` file on every commit, so a router's
@@ -14,6 +22,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +32,7 @@ from pathlib import Path
 from lab import process
 from lab.errors import LabError
 from lab.state import NETCONF_USER, SNMP_V3_USER, LabPaths
+from southbound import oids
 
 NETCONFD = "/usr/sbin/netconfd"
 NETCONF_SUBSYSTEM = "/usr/sbin/netconf-subsystem"
@@ -48,6 +58,7 @@ class Daemon(StrEnum):
     NETCONFD = "netconfd"
     SSHD = "sshd"
     SNMPD = "snmpd"
+    PROBER = "prober"
 
 
 AGENT_DAEMONS = {Agent.NETCONF: (Daemon.NETCONFD, Daemon.SSHD), Agent.SNMP: (Daemon.SNMPD,)}
@@ -93,6 +104,10 @@ class RouterFiles:
     @property
     def snmp_dir(self) -> Path:
         return self.dir / "snmp"
+
+    @property
+    def probe_results(self) -> Path:
+        return self.dir / "probes.json"
 
     def log(self, daemon: Daemon) -> Path:
         return self.dir / f"{daemon}.log"
@@ -170,7 +185,18 @@ def snmpd_conf(files: RouterFiles, *, router: str, lab: str, secrets: SnmpSecret
         f"rouser {SNMP_V3_USER} priv",
         "dontLogTCPWrappersConnects yes",
     ]
+    for root in (oids.PING_MIB, oids.NETSLA_ENTERPRISE):
+        helper = [sys.executable, "-m", "lab.passpersist", str(files.probe_results), root]
+        lines.append(f"pass_persist .{root} {' '.join(helper)}")
     return "\n".join(lines) + "\n"
+
+
+def prober_argv(files: RouterFiles) -> list[str]:
+    return [sys.executable, "-m", "lab.prober", str(files.startup), str(files.probe_results)]
+
+
+def prober_env() -> dict[str, str]:
+    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONUNBUFFERED": "1"}
 
 
 def snmpd_argv(files: RouterFiles) -> list[str]:
@@ -218,6 +244,8 @@ def start(files: RouterFiles, daemons: Sequence[Daemon], *, netns: str) -> None:
             argv, env = netconfd_argv(files), netconfd_env(files)
         elif daemon is Daemon.SSHD:
             argv, env = sshd_argv(files), {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        elif daemon is Daemon.PROBER:
+            argv, env = prober_argv(files), prober_env()
         else:
             argv, env = snmpd_argv(files), snmpd_env(files)
         process.spawn(
@@ -248,6 +276,8 @@ def ready(files: RouterFiles, daemon: Daemon, *, marker: str) -> bool:
         return _unix_connects(files.socket)
     if daemon is Daemon.SSHD:
         return _listening(pid, proto="tcp", port=NETCONF_PORT)
+    if daemon is Daemon.PROBER:
+        return files.probe_results.exists()
     return _listening(pid, proto="udp", port=SNMP_PORT)
 
 

@@ -109,6 +109,37 @@ PING_RESULTS_POLL_COLUMNS: Final = (
 PING_PROBE_HISTORY_ENTRY: Final = f"{PING_MIB}.1.4.1"
 PING_PROBE_HISTORY_RESPONSE: Final = f"{PING_PROBE_HISTORY_ENTRY}.2"
 PING_PROBE_HISTORY_STATUS: Final = f"{PING_PROBE_HISTORY_ENTRY}.3"
+#: ``pingProbeHistoryLastRC``: the ICMP type of the reply (0, echo reply).
+PING_PROBE_HISTORY_LAST_RC: Final = f"{PING_PROBE_HISTORY_ENTRY}.4"
+#: ``pingProbeHistoryTime``: DateAndTime when the result was determined.
+PING_PROBE_HISTORY_TIME: Final = f"{PING_PROBE_HISTORY_ENTRY}.5"
+
+#: OperationResponseStatus codes (RFC 4560 section 4, textual convention).
+RESPONSE_RECEIVED: Final = 1
+REQUEST_TIMED_OUT: Final = 4
+
+# --- netsla's extension of DISMAN-PING-MIB ---------------------------------
+
+#: netsla holds no IANA Private Enterprise Number yet: its extension sits
+#: under 32473, the enterprise number RFC 5612 reserves for documentation
+#: and examples, until one is assigned.
+NETSLA_ENTERPRISE: Final = "1.3.6.1.4.1.32473"
+#: ``netslaProbeHistoryEntry``: AUGMENTS ``pingProbeHistoryEntry`` (same
+#: index) with what the standard's milliseconds and deciseconds cannot hold.
+NETSLA_PROBE_HISTORY_ENTRY: Final = f"{NETSLA_ENTERPRISE}.1.1.1"
+#: Unsigned32, microseconds: the round-trip time of a reply (absent on a time-out).
+NETSLA_PROBE_HISTORY_RTT_US: Final = f"{NETSLA_PROBE_HISTORY_ENTRY}.1"
+#: OCTET STRING (SIZE (8)): when the request was sent, microseconds since
+#: the Unix epoch, unsigned big-endian.
+NETSLA_PROBE_HISTORY_SENT_US: Final = f"{NETSLA_PROBE_HISTORY_ENTRY}.2"
+
+#: The columns of one probe-history poll, in request order.
+PROBE_HISTORY_POLL_COLUMNS: Final = (
+    PING_PROBE_HISTORY_RESPONSE,
+    PING_PROBE_HISTORY_STATUS,
+    PING_PROBE_HISTORY_TIME,
+)
+NETSLA_HISTORY_POLL_COLUMNS: Final = (NETSLA_PROBE_HISTORY_RTT_US, NETSLA_PROBE_HISTORY_SENT_US)
 
 
 def oid_tuple(oid: str) -> tuple[int, ...]:

@@ -1,0 +1,282 @@
+"""The SLA prober of a lab router: ICMP echo tests from the router's namespace.
+
+Started by the lab with the router's agents, inside the router's namespace,
+as ``python -m lab.prober CONFIG RESULTS``:
+
+- CONFIG is netconfd's startup file, which netconfd rewrites on every commit
+  (``--with-startup=false``, see :mod:`lab.agents`); the prober re-reads it
+  when it changes and starts, changes or stops probes to match
+  ``/native/sla-probes/probe``.
+- Each ``icmp-echo`` probe sends ``packets`` echo requests (RFC 792) per
+  ``interval-seconds``, spread evenly, on a raw socket of its own with the
+  probe's DSCP in the IP header (RFC 2474) and, when the address exists in
+  the namespace, the probe's ``source``.  Round-trip times come from the
+  kernel's receive timestamp (``SO_TIMESTAMPNS``) minus the send time, in
+  microseconds.  A request without a reply after 3 s (RFC 4560's default
+  ``pingCtlTimeOut``) is lost; one that cannot be sent is lost at once.
+- The lab has no VRF dataplane yet: probes are sent in the router's main
+  namespace whatever their ``vrf`` (a later dataplane puts them in the
+  VRF's namespace).  ``udp-echo`` probes are not run.
+- Results (:mod:`lab.probes`) are written to RESULTS, replaced atomically
+  at most twice a second; snmpd's pass_persist helper (:mod:`lab.passpersist`)
+  publishes them.  On start the prober continues the history in RESULTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lab.probes import (
+    TIMEOUT_US,
+    ProbeConfig,
+    ProbeSnapshot,
+    ProbeState,
+    ProbeType,
+    dump,
+    load,
+    parse_probes,
+)
+
+ICMP_ECHO_REPLY = 0  # RFC 792
+ICMP_ECHO_REQUEST = 8
+PAYLOAD = bytes(56)  # the data size of ping(8)'s default request
+WRITE_INTERVAL = 0.5
+CONFIG_INTERVAL = 1.0
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+_TIMESPEC = struct.Struct("@qq")
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071): one's complement of the one's complement sum."""
+    if len(data) % 2:
+        data += b"\x00"
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def echo_request(*, ident: int, seq: int, payload: bytes = PAYLOAD) -> bytes:
+    """An ICMP echo request (RFC 792) with its checksum."""
+    header = struct.pack("!BBHHH", ICMP_ECHO_REQUEST, 0, 0, ident, seq)
+    check = checksum(header + payload)
+    return struct.pack("!BBHHH", ICMP_ECHO_REQUEST, 0, check, ident, seq) + payload
+
+
+def echo_reply(packet: bytes) -> tuple[str, int, int] | None:
+    """(source, identifier, sequence) of an IPv4 packet holding an ICMP echo reply."""
+    if len(packet) < 20 or packet[0] >> 4 != 4:
+        return None
+    header = (packet[0] & 0x0F) * 4
+    icmp = packet[header : header + 8]
+    if len(icmp) < 8 or icmp[0] != ICMP_ECHO_REPLY:
+        return None
+    _type, _code, _check, ident, seq = struct.unpack("!BBHHH", icmp)
+    return socket.inet_ntoa(packet[12:16]), ident, seq
+
+
+def _log(message: str) -> None:
+    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} prober: {message}", file=sys.stderr, flush=True)
+
+
+class ProbeRunner:
+    """Runs the tests of one probe on its own raw ICMP socket."""
+
+    def __init__(self, state: ProbeState, *, ident: int, changed: Callable[[], None]) -> None:
+        self.state = state
+        self._ident = ident
+        self._changed = changed
+        self._seq = 0
+        self._pending: dict[int, tuple[int, int, asyncio.TimerHandle]] = {}
+        self._sock: socket.socket | None = None
+
+    def _open(self) -> socket.socket:
+        config = self.state.config
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, config.dscp << 2)  # RFC 2474, 3
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        if config.source:
+            try:
+                sock.bind((config.source, 0))
+            except OSError as exc:
+                _log(f"probe {config.id}: source {config.source} not usable ({exc}); unbound")
+        return sock
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._sock = self._open()
+        loop.add_reader(self._sock.fileno(), self._readable)
+        try:
+            config = self.state.config
+            start, count = loop.time(), 0
+            while True:
+                await asyncio.sleep(max(0.0, start + count * config.spacing_us / 1e6 - loop.time()))
+                self._send(test=count // config.packets)
+                count += 1
+        finally:
+            loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+            for _test, _sent, timer in self._pending.values():
+                timer.cancel()
+
+    def _send(self, *, test: int) -> None:
+        assert self._sock is not None
+        seq, self._seq = self._seq, (self._seq + 1) & 0xFFFF
+        packet = echo_request(ident=self._ident, seq=seq)
+        sent_ns = time.time_ns()
+        try:
+            self._sock.sendto(packet, (self.state.config.target, 0))
+        except OSError:
+            self._result(test=test, sent_ns=sent_ns, rtt_us=None, done_ns=sent_ns)
+            return
+        timer = asyncio.get_running_loop().call_later(TIMEOUT_US / 1e6, self._expire, seq)
+        self._pending[seq] = (test, sent_ns, timer)
+
+    def _expire(self, seq: int) -> None:
+        pending = self._pending.pop(seq, None)
+        if pending is not None:
+            self._result(test=pending[0], sent_ns=pending[1], rtt_us=None, done_ns=time.time_ns())
+
+    def _readable(self) -> None:
+        assert self._sock is not None
+        while True:
+            try:
+                data, ancillary, _flags, _addr = self._sock.recvmsg(2048, 64)
+            except (BlockingIOError, InterruptedError):
+                return
+            received_ns = time.time_ns()
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    seconds, nanoseconds = _TIMESPEC.unpack(value[: _TIMESPEC.size])
+                    received_ns = seconds * 1_000_000_000 + nanoseconds
+            reply = echo_reply(data)
+            if reply is None or reply[1] != self._ident or reply[0] != self.state.config.target:
+                continue
+            pending = self._pending.pop(reply[2], None)
+            if pending is None:
+                continue  # late reply of a request already counted lost
+            test, sent_ns, timer = pending
+            timer.cancel()
+            rtt_us = max(0, (received_ns - sent_ns) // 1000)
+            self._result(test=test, sent_ns=sent_ns, rtt_us=rtt_us, done_ns=received_ns)
+
+    def _result(self, *, test: int, sent_ns: int, rtt_us: int | None, done_ns: int) -> None:
+        self.state.record(
+            test=test, sent_us=sent_ns // 1000, rtt_us=rtt_us, done_us=done_ns // 1000
+        )
+        self._changed()
+
+
+class Prober:
+    """Keeps one :class:`ProbeRunner` per configured probe; writes the results file."""
+
+    def __init__(self, *, config: Path, results: Path) -> None:
+        self._config = config
+        self._results = results
+        self._stamp: tuple[int, int] | None = None
+        self._states: dict[int, ProbeState] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._restored: dict[tuple[str, str], ProbeSnapshot] = {}
+        self._dirty = True
+
+    def _mark(self) -> None:
+        self._dirty = True
+
+    def _restore(self) -> None:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            for snapshot in load(self._results.read_text()):
+                self._restored[(snapshot.owner, snapshot.test_name)] = snapshot
+
+    def _read_config(self) -> list[ProbeConfig] | None:
+        try:
+            stat = os.stat(self._config)
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if stamp == self._stamp:
+                return None
+            probes = parse_probes(self._config.read_bytes())
+        except (OSError, ValueError) as exc:
+            _log(f"cannot read {self._config}: {exc}")
+            return None
+        self._stamp = stamp
+        return [p for p in probes if p.type is ProbeType.ICMP_ECHO]
+
+    def reconcile(self, probes: Sequence[ProbeConfig]) -> None:
+        wanted = {p.id: p for p in probes}
+        for ident in [i for i in self._states if wanted.get(i) != self._states[i].config]:
+            self._tasks.pop(ident).cancel()
+            snapshot = self._states.pop(ident).snapshot()
+            self._restored[(snapshot.owner, snapshot.test_name)] = snapshot  # if only changed
+            self._dirty = True
+        for ident, config in wanted.items():
+            if ident in self._states:
+                continue
+            state = ProbeState(config)
+            restored = self._restored.pop((config.owner, config.test_name), None)
+            if restored is not None:
+                state.restore(restored)
+            runner = ProbeRunner(state, ident=(os.getpid() + ident) & 0xFFFF, changed=self._mark)
+            self._states[ident] = state
+            self._tasks[ident] = asyncio.create_task(runner.run())
+            _log(f"probe {ident} ({config.owner}) to {config.target}: started")
+            self._dirty = True
+
+    def write(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        snapshots = [self._states[i].snapshot() for i in sorted(self._states)]
+        temporary = self._results.with_suffix(".tmp")
+        temporary.write_text(dump(snapshots))
+        os.replace(temporary, self._results)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._restore()
+        next_config = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while not stop.is_set():
+                if loop.time() >= next_config:
+                    probes = self._read_config()
+                    if probes is not None:
+                        self.reconcile(probes)
+                    next_config = loop.time() + CONFIG_INTERVAL
+                self.write()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), WRITE_INTERVAL)
+        finally:
+            for task in self._tasks.values():
+                task.cancel()
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            self.write()
+
+
+async def _main(config: Path, results: Path) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    _log(f"reading {config}, writing {results}")
+    await Prober(config=config, results=results).run(stop)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2:
+        print("usage: python -m lab.prober CONFIG RESULTS", file=sys.stderr)
+        return 2
+    asyncio.run(_main(Path(args[0]), Path(args[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
