@@ -21,7 +21,7 @@ from pathlib import Path
 from lab import agents, keys, netns, process, snmpprobe, system
 from lab import impair as impairments
 from lab.agents import AGENT_DAEMONS, Agent, Daemon, RouterFiles
-from lab.errors import LabError
+from lab.errors import LabArgumentError, LabError
 from lab.inventory import build_inventory, router_facts, write_all
 from lab.shuttle import Impairment
 from lab.state import (
@@ -116,7 +116,7 @@ def _check_ports(routers: tuple[RouterFacts, ...], base: int) -> None:
     if len(routers) * 2 > PORTS_PER_LAB:
         raise LabError(f"at most {PORTS_PER_LAB // 2} routers per lab")
     if not 1024 <= base <= 65535 - PORTS_PER_LAB:
-        raise LabError(f"port base {base} out of range 1024..{65535 - PORTS_PER_LAB}")
+        raise LabArgumentError(f"port base {base} out of range 1024..{65535 - PORTS_PER_LAB}")
     wanted = [("tcp", r.netconf_port) for r in routers] + [("udp", r.snmp_port) for r in routers]
     taken = system.ports_in_use(wanted)
     if taken:
@@ -213,8 +213,8 @@ def _wait_published(routers: tuple[RouterFacts, ...], timeout: float = 5.0) -> N
 
 def down(name: str) -> None:
     """Remove lab ``name``: its processes (by PID), namespaces and files."""
-    system.require_root()
     lab = paths(name)
+    system.require_root()
     state = read_state(name)
     if lab.dir.exists():
         pidfiles = [p for p in lab.dir.rglob("*.pid") if not p.name.endswith(".own.pid")]

@@ -9,3 +9,7 @@ class LabError(Exception):
 
 class TopologyError(LabError, ValueError):
     """The topology file is wrong; nothing was created."""
+
+
+class LabArgumentError(LabError, ValueError):
+    """An argument (lab name, port base, link, impairment) is wrong; nothing was changed."""

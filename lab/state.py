@@ -14,7 +14,8 @@ import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lab.errors import LabError
+from lab.errors import LabArgumentError, LabError
+from lab.topology import LAB_NAME
 
 DEFAULT_ROOT = Path("/var/lib/netsla/lab")
 PORTS_PER_LAB = 100
@@ -102,6 +103,9 @@ class LabPaths:
 
 
 def paths(lab: str) -> LabPaths:
+    """The files of lab ``lab``; a name that is not a lab name (``..``, ``a/b``) is refused."""
+    if not LAB_NAME.fullmatch(lab):
+        raise LabArgumentError(f"lab name {lab!r} must match {LAB_NAME.pattern}")
     return LabPaths(lab=lab, root=lab_root())
 
 

@@ -59,8 +59,13 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("netsla: aborted", err=True)
         sys.exit(EXIT_FAILURE)
+    except click.UsageError as exc:
+        # One line, like every other error: the problem and where help is.
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        click.echo(f"netsla: error: {exc.format_message()}{where}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"netsla: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except (ControllerError, SouthboundError, LabError) as exc:
         # Errors that mean "your input is wrong" subclass ValueError.
