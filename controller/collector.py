@@ -33,16 +33,18 @@ from typing import Any, Protocol
 
 from controller.availability import Action, AvailabilityTracker, EventChange
 from controller.collector_metrics import CollectorMetrics
+from controller.probe_history import HistoryCursor
 from controller.sampling import Sampler, Source
 from controller.store import Store
 from controller.store.availability import AvailabilityRepository, PollRecord
+from controller.store.probes import ProbePacket, ProbePacketRepository
 from controller.store.telemetry import RetentionPolicy, Sample, TelemetryRepository
 from southbound import oids
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
 from southbound.opstate import InterfaceState
 from southbound.snmp import SnmpEndpoint, SnmpPoller, SnmpVersion, endpoint_for
-from southbound.snmp_tables import interfaces_from_if_mib, probe_results
+from southbound.snmp_tables import interfaces_from_if_mib, probe_history, probe_results
 
 log = logging.getLogger(__name__)
 US = 1_000_000
@@ -50,7 +52,7 @@ US = 1_000_000
 
 class MetricGroup(StrEnum):
     IF_MIB = "if-mib"  # IF-MIB counters and status, sysUpTime (SNMP)
-    PROBES = "probes"  # DISMAN-PING-MIB pingResultsTable (SNMP)
+    PROBES = "probes"  # DISMAN-PING-MIB pingResultsTable and pingProbeHistoryTable (SNMP)
     NETCONF_INTERFACES = "netconf-interfaces"  # ietf-interfaces state (NETCONF <get>)
 
 
@@ -113,6 +115,7 @@ class _Pending:
     samples: list[Sample] = field(default_factory=list)
     polls: list[PollRecord] = field(default_factory=list)
     events: list[EventChange] = field(default_factory=list)
+    packets: list[ProbePacket] = field(default_factory=list)
 
 
 class Collector:
@@ -136,6 +139,8 @@ class Collector:
         self._telemetry = TelemetryRepository(store)
         self._availability = AvailabilityRepository(store)
         self._sampler = Sampler()
+        self._packets = ProbePacketRepository(store, self._telemetry)
+        self._history = HistoryCursor()
         self._tracker = AvailabilityTracker(failures_to_open=self.config.failures_to_open)
         self._slots = asyncio.Semaphore(self.config.max_in_flight)
         self._pending = _Pending()
@@ -232,9 +237,10 @@ class Collector:
             started, clock = time.time(), time.perf_counter()
             samples: list[Sample] = []
             changes: list[EventChange] = []
+            packets: list[ProbePacket] = []
             error = None
             try:
-                samples, changes = await asyncio.wait_for(
+                samples, changes, packets = await asyncio.wait_for(
                     self._fetch(device, group), timeout=self.config.poll_deadline
                 )
             except SouthboundError as exc:
@@ -256,9 +262,10 @@ class Collector:
             group=group,
             at_us=at_us,
             duration_ms=round(duration * 1000),
-            samples=len(samples),
+            samples=len(samples) + len(packets),
             error=error,
         )
+        self._pending.packets.extend(packets)
         self._record(result, samples, changes, duration)
         return result
 
@@ -284,7 +291,7 @@ class Collector:
 
     async def _fetch(
         self, device: str, group: MetricGroup
-    ) -> tuple[list[Sample], list[EventChange]]:
+    ) -> tuple[list[Sample], list[EventChange], list[ProbePacket]]:
         if group is MetricGroup.NETCONF_INTERFACES:
             assert self._netconf is not None
             states = await self._netconf.interfaces(device)
@@ -292,20 +299,37 @@ class Collector:
             samples = self._sampler.interfaces(
                 device=device, source=Source.NETCONF, states=states, at_us=at_us
             )
-            return samples, []
+            return samples, [], []
+        if group is MetricGroup.PROBES:
+            samples, packets = await self._probes(device)
+            return samples, [], packets
+        samples, changes = await self._if_mib(device)
+        return samples, changes, []
+
+    async def _probes(self, device: str) -> tuple[list[Sample], list[ProbePacket]]:
+        """pingResultsTable as gauges; pingProbeHistoryTable rows not taken yet as packets."""
         endpoint = self._endpoint(device)
         assert self._snmp is not None
-        if group is MetricGroup.PROBES:
-            walk = await self._snmp.walk(
-                endpoint,
-                oids.PING_RESULTS_POLL_COLUMNS,
-                with_uptime=False,
-                max_repetitions=self.config.max_repetitions,
-            )
-            at_us = int(walk.received_at * US)
-            return Sampler.probes(
-                device=device, results=probe_results(walk.columns), at_us=at_us
-            ), []
+        walk = await self._snmp.walk(
+            endpoint,
+            oids.PING_RESULTS_POLL_COLUMNS,
+            with_uptime=False,
+            max_repetitions=self.config.max_repetitions,
+        )
+        at_us = int(walk.received_at * US)
+        samples = Sampler.probes(device=device, results=probe_results(walk.columns), at_us=at_us)
+        history = await self._snmp.walk(
+            endpoint,
+            oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS,
+            with_uptime=False,
+            max_repetitions=self.config.max_repetitions,
+        )
+        entries = probe_history(history.columns)
+        return samples, self._history.new_packets(device=device, entries=entries)
+
+    async def _if_mib(self, device: str) -> tuple[list[Sample], list[EventChange]]:
+        endpoint = self._endpoint(device)
+        assert self._snmp is not None
         walk = await self._snmp.walk(
             endpoint, oids.IF_POLL_COLUMNS, max_repetitions=self.config.max_repetitions
         )
@@ -345,7 +369,7 @@ class Collector:
         """Write pending events, samples and poll records (one batch, off the loop)."""
         async with self._flush_lock:
             batch, self._pending = self._pending, _Pending()
-            if batch.samples or batch.polls or batch.events:
+            if batch.samples or batch.polls or batch.events or batch.packets:
                 await asyncio.to_thread(self._write, batch)
 
     def _write(self, batch: _Pending) -> None:
@@ -369,6 +393,7 @@ class Collector:
             for start in range(0, len(batch.samples), self.config.batch_size):
                 chunk = batch.samples[start : start + self.config.batch_size]
                 self.metrics.samples.inc(self._telemetry.write_samples(chunk))
+            self._packets.write(batch.packets)
             self._availability.record_polls(batch.polls)
         except Exception:
             self.metrics.store_errors.inc()
@@ -391,6 +416,7 @@ class Collector:
         try:
             self._telemetry.roll_up(now_us=now_us, policy=policy, grace_us=grace)
             self._telemetry.prune(now_us=now_us, policy=policy)
+            self._packets.prune(now_us=now_us)
         except Exception:
             self.metrics.store_errors.inc()
             log.exception("telemetry maintenance failed")

@@ -111,3 +111,24 @@ class ProbeResult:
         if not self.sent or self.responses is None:
             return None
         return max(self.sent - self.responses, 0) / self.sent
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeHistoryEntry:
+    """One row of a DISMAN-PING-MIB pingProbeHistoryTable (RFC 4560 section 4).
+
+    ``response_ms`` is the time from sending to the reply or the time-out;
+    ``status`` the OperationResponseStatus code (1 responseReceived, 4
+    requestTimedOut...); ``determined`` when the result was known.
+    ``rtt_us`` and ``sent_us`` come from netsla's augmentation of the table
+    where the device publishes it (``None`` otherwise).
+    """
+
+    owner: str
+    test: str
+    index: int
+    status: int | None
+    response_ms: int | None
+    determined: dt.datetime | None
+    rtt_us: int | None = None
+    sent_us: int | None = None

@@ -18,6 +18,7 @@ from southbound.opstate import (
     PROBE_STATUS_CODES,
     InterfaceCounter,
     InterfaceState,
+    ProbeHistoryEntry,
     ProbeResult,
 )
 
@@ -179,3 +180,34 @@ def probe_results(columns: Columns) -> list[ProbeResult]:
             )
         )
     return results
+
+
+def probe_history(columns: Columns) -> list[ProbeHistoryEntry]:
+    """Rows of pingProbeHistoryTable (RFC 4560 section 4) and netsla's augmentation.
+
+    Rows are indexed by pingCtlOwnerIndex, pingCtlTestName and
+    pingProbeHistoryIndex; the augmentation shares the index.
+    """
+    indexes = sorted({index for cells in columns.values() for index in cells})
+    entries = []
+    for index in indexes:
+        (owner, test), rest = split_string_index(index, 2)
+        if len(rest) != 1:
+            raise MibDecodeError(f"pingProbeHistoryTable index {index} lacks a history index")
+        determined = columns.get(oids.PING_PROBE_HISTORY_TIME, {}).get(index)
+        sent = columns.get(oids.NETSLA_PROBE_HISTORY_SENT_US, {}).get(index)
+        entries.append(
+            ProbeHistoryEntry(
+                owner=owner,
+                test=test,
+                index=rest[0],
+                status=_int(columns, oids.PING_PROBE_HISTORY_STATUS, index),
+                response_ms=_int(columns, oids.PING_PROBE_HISTORY_RESPONSE, index),
+                determined=date_and_time(determined) if isinstance(determined, bytes) else None,
+                rtt_us=_int(columns, oids.NETSLA_PROBE_HISTORY_RTT_US, index),
+                sent_us=int.from_bytes(sent, "big")
+                if isinstance(sent, bytes) and len(sent) == 8
+                else None,
+            )
+        )
+    return entries

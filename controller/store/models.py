@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from controller.store import (  # noqa: F401
     availability,
+    probes,
     services,
     sla,
     telemetry,
