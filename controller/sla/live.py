@@ -15,6 +15,11 @@ One round (:func:`run`) at time ``now``:
 4. the alarm conditions of every service are reconciled with the stored
    alarms (:mod:`controller.sla.alarms`).
 
+Probe samples: the packets the collector stored for the service's probes
+(:mod:`controller.store.probes`; an access's probe is named by its id on the
+access's device, or ``owner/id``), plus any ``samples`` given (for example
+from a CSV file), of which the service's probes are selected by name.
+
 Availability combines the probes' (Y.1540 clause 7.1 on their packets) and
 the outages of the service's accesses (a virtual probe per access,
 :func:`controller.sla.incidents.outage_chunk`); the service's value is the
@@ -43,6 +48,7 @@ from controller.sla.process import Incident, Order
 from controller.sla.template import SlaTemplate
 from controller.store import Store
 from controller.store.availability import AvailabilityEvent, AvailabilityRepository
+from controller.store.probes import ProbePacketRepository, ProbeRef
 from controller.store.sla import Binding, ResultRecord, SlaRepository
 
 US = 1_000_000
@@ -112,9 +118,24 @@ def select_probes(chunk: SampleChunk, names: Iterable[str]) -> SampleChunk | Non
     )
 
 
+def probe_refs(binding: Binding) -> list[ProbeRef]:
+    """The probes of a service's accesses, each on its access's device."""
+    return [ProbeRef(device=a.device, name=p) for a in binding.accesses for p in a.probes]
+
+
+def collected_samples(
+    packets: ProbePacketRepository, binding: Binding, *, since_us: int, until_us: int
+) -> list[SampleChunk]:
+    """The stored packets of ``binding``'s probes sent in ``[since_us, until_us)``."""
+    return list(packets.chunks(probe_refs(binding), since_us=since_us, until_us=until_us))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceInputs:
-    """Everything the engine needs about one service, already read from the store."""
+    """Everything the engine needs about one service, already read from the store.
+
+    ``samples`` are the service's own: its probes' chunks only.
+    """
 
     binding: Binding
     samples: Sequence[SampleChunk]
@@ -150,9 +171,8 @@ def evaluate_service(
     sla: SlaTemplate, inputs: ServiceInputs, *, window: Period, now_us: int, step_us: int
 ) -> SlaReport:
     """The engine's report of one service over ``window``, outages included in availability."""
-    probes = [c for c in (select_probes(s, inputs.binding.probes) for s in inputs.samples) if c]
     report = evaluate(
-        sla, period=window, samples=probes, incidents=inputs.incidents, orders=inputs.orders
+        sla, period=window, samples=inputs.samples, incidents=inputs.incidents, orders=inputs.orders
     )
     reach = []
     for chunk in reachability_chunks(inputs, window=window, now_us=now_us, step_us=step_us):
@@ -218,6 +238,7 @@ def run(
     """One round of live evaluation over every bound service (see the module's text)."""
     config = config or LiveConfig()
     events = AvailabilityRepository(store).events()
+    packets = ProbePacketRepository(store)
     with store.session() as session:
         repo = SlaRepository(session)
         bindings = repo.bindings()
@@ -229,6 +250,7 @@ def run(
                 templates,
                 binding,
                 samples=samples,
+                packets=packets,
                 events=events,
                 now_us=now_us,
                 config=config,
@@ -259,6 +281,7 @@ def _service_round(
     binding: Binding,
     *,
     samples: Sequence[SampleChunk],
+    packets: ProbePacketRepository,
     events: Sequence[AvailabilityEvent],
     now_us: int,
     config: LiveConfig,
@@ -272,10 +295,12 @@ def _service_round(
             health_score=health.UNKNOWN,
             problem=f"no sla-template {binding.template!r}",
         )
-    inputs = service_inputs(repo, binding, samples=samples, events=events)
     period_window = calendar_period(sla.period, now_us)
     rolling_us = int(config.rolling.total_seconds() * US)
     rolling_window = Period(start_us=now_us - rolling_us, end_us=now_us)
+    since = min(period_window.start_us, rolling_window.start_us)
+    collected = collected_samples(packets, binding, since_us=since, until_us=now_us + 1)
+    inputs = service_inputs(repo, binding, samples=samples, events=events, collected=collected)
     step = config.outage_step_us
     period = evaluate_service(sla, inputs, window=period_window, now_us=now_us, step_us=step)
     rolling = evaluate_service(sla, inputs, window=rolling_window, now_us=now_us, step_us=step)
@@ -292,12 +317,18 @@ def service_inputs(
     *,
     samples: Sequence[SampleChunk],
     events: Sequence[AvailabilityEvent],
+    collected: Sequence[SampleChunk] = (),
 ) -> ServiceInputs:
-    """Read the incidents and order of one service; keep the events that affect it."""
+    """Read the incidents and order of one service; keep its samples and the events that affect it.
+
+    ``samples`` are any chunks (the service's probes are selected by name);
+    ``collected`` are the service's own (:func:`collected_samples`).
+    """
     order = repo.order(binding.service_id)
+    selected = [c for c in (select_probes(s, binding.probes) for s in samples) if c]
     return ServiceInputs(
         binding=binding,
-        samples=samples,
+        samples=[*selected, *collected],
         events=[e for e in events if incidents.affects(binding, e)],
         incidents=incidents.for_engine(repo.incidents(service_id=binding.service_id)),
         orders=orders.for_engine([order] if order else []),

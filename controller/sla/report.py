@@ -27,6 +27,7 @@ from controller.sla.metrics import Metric
 from controller.sla.series import ProbeSeries, interval_series
 from controller.store import Store
 from controller.store.availability import AvailabilityRepository
+from controller.store.probes import ProbePacketRepository
 from controller.store.sla import IncidentRecord, SlaRepository
 
 _CSS = """
@@ -68,6 +69,7 @@ def build(
     """Evaluate every service of ``customer`` over ``period`` from stored data and ``samples``."""
     config = config or live.LiveConfig()
     events = AvailabilityRepository(store).events()
+    packets = ProbePacketRepository(store)
     sections = []
     with store.session() as session:
         repo = SlaRepository(session)
@@ -81,10 +83,15 @@ def build(
                 raise SlaInputError(
                     source=binding.service_id, problem=f"no sla-template {binding.template!r}"
                 )
-            inputs = live.service_inputs(repo, binding, samples=samples, events=events)
+            collected = live.collected_samples(
+                packets, binding, since_us=period.start_us, until_us=period.end_us
+            )
+            inputs = live.service_inputs(
+                repo, binding, samples=samples, events=events, collected=collected
+            )
             step = config.outage_step_us
             report = live.evaluate_service(sla, inputs, window=period, now_us=now_us, step_us=step)
-            probes = [c for c in (live.select_probes(s, binding.probes) for s in samples) if c]
+            probes = list(inputs.samples)
             reach = live.reachability_chunks(inputs, window=period, now_us=now_us, step_us=step)
             series = interval_series(
                 [*probes, *reach],
