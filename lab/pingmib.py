@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lab.probes import ProbeSnapshot, ResponseStatus
+from lab.probes import ProbeSnapshot, ResponseStatus, to_ms
 from southbound import oids
 
 Oid = tuple[int, ...]
@@ -77,7 +77,7 @@ def _gauge(value: int) -> Var:
 
 
 def _ms(value_us: int | None) -> Var:
-    return _gauge(round(value_us / 1000) if value_us is not None else 0)
+    return _gauge(to_ms(value_us) if value_us is not None else 0)
 
 
 def results_rows(snapshot: ProbeSnapshot) -> Iterator[tuple[Oid, Var]]:

@@ -39,6 +39,11 @@ HISTORY_ROWS = 300
 INDEX_MAX = 0xFFFFFFFF  # RFC 4560 pingProbeHistoryIndex: Unsigned32 (1..'ffffffff'h)
 
 
+def to_ms(value_us: int) -> int:
+    """Microseconds as whole milliseconds, halves rounded up (the MIB's RTT unit)."""
+    return (value_us + 500) // 1000
+
+
 class ProbeType(StrEnum):
     ICMP_ECHO = "icmp-echo"
     UDP_ECHO = "udp-echo"
@@ -135,7 +140,7 @@ class PacketResult:
     @property
     def response_ms(self) -> int:
         """pingProbeHistoryResponse: ms from sending to the response or the time-out."""
-        return round((self.done_us - self.sent_us if self.rtt_us is None else self.rtt_us) / 1000)
+        return to_ms(self.done_us - self.sent_us if self.rtt_us is None else self.rtt_us)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,7 +172,7 @@ class _Accumulator:
             min_rtt_us=min(rtts, default=None),
             max_rtt_us=max(rtts, default=None),
             sum_rtt_us=sum(rtts),
-            sum_of_squares_ms=sum(round(r / 1000) ** 2 for r in rtts),
+            sum_of_squares_ms=sum(to_ms(r) ** 2 for r in rtts),
         )
 
 
