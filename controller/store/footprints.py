@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, tuple_
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from controller.render.tree import (
@@ -180,19 +180,26 @@ class ServiceRepository:
 
     # allocations
     def allocated(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+        """Values of the given (pool, scope, owner) keys that exist.
+
+        Queried per (pool, scope) with ``owner IN (...)`` so that every
+        database uses the primary key's index (row-value IN lists are not
+        indexed by SQLite).
+        """
+        groups: dict[tuple[str, str], list[str]] = {}
+        for pool, scope, owner in keys:
+            groups.setdefault((pool, scope), []).append(owner)
         out: dict[tuple[str, str, str], int] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            cols = tuple_(AllocationRow.pool, AllocationRow.scope, AllocationRow.owner)
-            rows = self.session.execute(
-                select(
-                    AllocationRow.pool,
-                    AllocationRow.scope,
-                    AllocationRow.owner,
-                    AllocationRow.value,
-                ).where(cols.in_(chunk))
-            )
-            out.update({(p, s, o): v for p, s, o, v in rows})
+        for (pool, scope), owners in groups.items():
+            for chunk in _chunks(sorted(set(owners))):
+                rows = self.session.execute(
+                    select(AllocationRow.owner, AllocationRow.value).where(
+                        AllocationRow.pool == pool,
+                        AllocationRow.scope == scope,
+                        AllocationRow.owner.in_(chunk),
+                    )
+                )
+                out.update({(pool, scope, o): v for o, v in rows})
         return out
 
     def highest(self, pool: str, scope: str) -> int | None:

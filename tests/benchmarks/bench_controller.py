@@ -1,0 +1,282 @@
+"""Benchmark of the controller: 200 two-site services on three lab routers.
+
+Brings up its own lab (``ctlbench``, port base 30000) and removes it at the end.
+
+- baseline: a plain ncclient script (ncclient's defaults) that for each
+  service and router connects, locks, edits, commits, unlocks and
+  disconnects, one device at a time; measured on a sample of services and
+  extrapolated to services/s (printed as such);
+- floor: the same 200 services as one batched edit + commit per router over
+  open sessions, routers in parallel (plain commit, and confirmed commit +
+  confirm as netsla does);
+- netsla: the 200 services submitted together to the controller's Batcher
+  (coalesced into transactions), sessions already open;
+- dry-run of a one-site change with 1,000 and 10,000 services in the store.
+
+Run: ``.venv/bin/python tests/benchmarks/bench_controller.py`` (root).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from ncclient import manager
+from ncclient.transport import session as nc_session
+
+from controller.batch import Batcher
+from controller.planner import plan_change, record
+from controller.render.l3sm import Service
+from controller.service import Controller, services_of
+from controller.store import Store, open_store
+from controller.store.footprints import ServiceRepository
+from controller.sync import Sync
+from lab import api
+from southbound.inventory import Inventory, SshKeySecret, load_inventory
+from southbound.netconf import Datastore, NetconfPool, known_host_key
+
+LAB, PORT_BASE = "ctlbench", 30000
+ROUTERS = ("pe1", "pe2", "pe3")
+SERVICES, SAMPLE = 200, 20
+TEMPLATE = Path(__file__).parents[1] / "controller" / "documents" / "acme.json"
+
+
+def service(index: int, routers: tuple[str, ...] = ROUTERS) -> Service:
+    """Service ``s<index>``: a static site and a BGP site on two of the routers."""
+    doc = copy.deepcopy(json.loads(TEMPLATE.read_text()))
+    root = doc["ietf-l3vpn-svc:l3vpn-svc"]
+    vpn = f"s{index}"
+    root["vpn-services"]["vpn-service"][0]["vpn-id"] = vpn
+    root["sites"]["site"] = root["sites"]["site"][:2]
+    for number, site in enumerate(root["sites"]["site"]):
+        site["site-id"] = f"{vpn}-{number}"
+        access = site["site-network-accesses"]["site-network-access"][0]
+        access["vpn-attachment"]["vpn-id"] = vpn
+        access["netsla-l3vpn-svc-ext:pe"] = {
+            "device": routers[(index + number) % len(routers)],
+            "port": "eth1" if index % 2 else "eth2",
+        }
+        net = f"10.{100 + index // 128}.{(index % 128) * 2 + number}"
+        access["ip-connection"]["ipv4"]["addresses"].update(
+            {"provider-address": f"{net}.1", "customer-address": f"{net}.2"}
+        )
+        static = access["routing-protocols"]["routing-protocol"][0].get("static")
+        if static:
+            static["cascaded-lan-prefixes"]["ipv4-lan-prefixes"] = [
+                {"lan": f"172.{16 + index // 256}.{index % 256}.0/24", "next-hop": f"{net}.2"}
+            ]
+    (found,) = services_of([doc]).values()
+    return found
+
+
+def timed(work: Callable[[], Awaitable[Any]]) -> float:
+    start = time.perf_counter()
+    asyncio.run(work())
+    return time.perf_counter() - start
+
+
+class Bench:
+    def __init__(self, inventory: Inventory, store: Store) -> None:
+        self.inventory = inventory
+        self.pool = NetconfPool(inventory)
+        self.platforms = {n: d.platform for n, d in inventory.devices.items()}
+        self.sync = Sync(
+            store=store,
+            platforms=self.platforms,
+            reader=self.pool.session,
+            driver=self.pool.session,
+        )
+        self.controller = Controller(
+            store=store,
+            platforms=self.platforms,
+            driver=self.pool.session,
+            sync_from=self.sync.sync_from,
+            command="bench",
+        )
+
+    async def payloads(self, services: dict[str, Service]) -> dict[str, Any]:
+        outcome = await self.controller.apply(services, dry_run=True)
+        return {d: w.payload() for d, w in outcome.plan.changed.items()}
+
+    async def clean(self) -> None:
+        await self.sync.sync_to(ROUTERS)
+
+
+def sequential_payloads(bench: Bench, services: list[Service], workdir: Path) -> list[Any]:
+    """Each service's payloads as sent after the ones before it (planned on a scratch store)."""
+    scratch = open_store(f"sqlite:///{workdir / 'scratch.db'}")
+    with scratch.session() as session:
+        for name in ROUTERS:
+            config = bench.sync.expected(name)
+            ServiceRepository(session).replace_device_config(name, "netsla-router", config)
+    out = []
+    for one in services:
+        with scratch.session() as session:
+            repo = ServiceRepository(session)
+            plan = plan_change(repo, {one.service_id: one}, platforms=bench.platforms, sla={})
+            record(repo, plan, tx=None)
+            out.append({d: w.payload() for d, w in plan.changed.items()})
+    scratch.close()
+    return out
+
+
+def plain_script(inventory: Inventory, payloads: list[dict[str, Any]]) -> float:
+    """Per service and router: connect, lock, edit, commit, unlock, close (ncclient defaults)."""
+    tuned, nc_session.TICK = nc_session.TICK, 0.1  # ncclient's default
+    start = time.perf_counter()
+    try:
+        for per_device in payloads:
+            for name, payload in per_device.items():
+                target = inventory.devices[name].netconf
+                secret = inventory.secret(target.credential)
+                assert isinstance(secret, SshKeySecret)
+                with manager.connect(
+                    host=target.host,
+                    port=target.port,
+                    username=target.username,
+                    key_filename=str(secret.private_key_file),
+                    hostkey_b64=known_host_key(inventory.known_hosts, target.host, target.port),
+                    allow_agent=False,
+                    look_for_keys=False,
+                ) as m:
+                    m.lock(target="candidate")
+                    m.edit_config(config=payload, target="candidate")
+                    m.commit()
+                    m.unlock(target="candidate")
+    finally:
+        nc_session.TICK = tuned
+    return time.perf_counter() - start
+
+
+async def floor(bench: Bench, payloads: dict[str, Any], *, confirmed: bool) -> None:
+    async def one(name: str) -> None:
+        s = bench.pool.session(name)
+        await s.lock(Datastore.CANDIDATE)
+        await s.edit_config(payloads[name], target=Datastore.CANDIDATE)
+        if confirmed:
+            await s.commit(confirmed=True, timeout=60, persist="floor")
+            await s.commit(persist_id="floor")
+        else:
+            await s.commit()
+        await s.unlock(Datastore.CANDIDATE)
+
+    await asyncio.gather(*(one(r) for r in payloads))
+
+
+async def warm(bench: Bench) -> None:
+    await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
+
+
+def lab_part(state: Any, workdir: Path) -> None:
+    inventory = load_inventory(state.inventory)
+    services = {f"s{i}": service(i) for i in range(SERVICES)}
+    bench = Bench(inventory, open_store(f"sqlite:///{workdir / 'lab.db'}"))
+    asyncio.run(bench.sync.sync_from(ROUTERS))
+    sample = sequential_payloads(bench, [services[s] for s in list(services)[:SAMPLE]], workdir)
+    base = plain_script(inventory, sample)
+    base_rate = SAMPLE / base
+    asyncio.run(bench.clean())
+    batched = asyncio.run(bench.payloads(services))
+
+    async def floor_run(confirmed: bool) -> float:
+        await warm(bench)
+        start = time.perf_counter()
+        await floor(bench, batched, confirmed=confirmed)
+        elapsed = time.perf_counter() - start
+        await bench.clean()
+        return elapsed
+
+    plain_floor = asyncio.run(floor_run(False))
+    confirmed_floor = asyncio.run(floor_run(True))
+
+    async def netsla() -> tuple[float, int, int]:
+        await warm(bench)
+        batcher = Batcher(bench.controller)
+        start = time.perf_counter()
+        results = await asyncio.gather(*(batcher.submit(s, v) for s, v in services.items()))
+        elapsed = time.perf_counter() - start
+        return elapsed, sum(r.ok for r in results), batcher.batches
+
+    elapsed, ok, batches = asyncio.run(netsla())
+    asyncio.run(bench.controller.apply(dict.fromkeys(services)))
+    asyncio.run(bench.pool.close())
+    rate = SERVICES / elapsed
+    print(f"baseline plain ncclient script: {SAMPLE} services in {base:.1f} s = {base_rate:.2f}/s")
+    print(f"  (measured on a sample of {SAMPLE} services, extrapolated to {SERVICES})")
+    print(f"floor, one edit+commit per router: {plain_floor * 1000:.0f} ms")
+    print(f"floor, one edit+confirmed commit+confirm per router: {confirmed_floor * 1000:.0f} ms")
+    print(f"netsla: {ok}/{SERVICES} services in {elapsed:.2f} s ({batches} batch) = {rate:.0f}/s")
+    print(f"netsla / baseline: {rate / base_rate:.0f}x  (target >= 100x)")
+    print(f"netsla time / floor (plain commit): {elapsed / plain_floor:.2f}  (target < 1.5)")
+    print(f"netsla time / floor (confirmed commit): {elapsed / confirmed_floor:.2f}")
+
+
+STORE_ROUTERS = tuple(f"pe{i}" for i in range(1, 7))  # 802.1Q ids for 10,000 two-site services
+
+
+def populate(store: Store, count: int) -> None:
+    """``count`` services recorded as applied (planned and recorded; no device I/O)."""
+    platforms = dict.fromkeys(STORE_ROUTERS, "netsla-router")
+    with store.session() as session:
+        for name in STORE_ROUTERS:
+            ServiceRepository(session).replace_device_config(name, "netsla-router", {})
+    for start in range(0, count, 500):
+        batch = {f"s{i}": service(i, STORE_ROUTERS) for i in range(start, min(count, start + 500))}
+        with store.session() as session:
+            repo = ServiceRepository(session)
+            record(repo, plan_change(repo, batch, platforms=platforms, sla={}), tx=None)
+
+
+def dry_run_part(workdir: Path) -> None:
+    platforms = dict.fromkeys(STORE_ROUTERS, "netsla-router")
+    changed = service(7, STORE_ROUTERS)
+    doc = copy.deepcopy(dict(changed.document))
+    site = doc["ietf-l3vpn-svc:l3vpn-svc"]["sites"]["site"][0]
+    site["site-network-accesses"]["site-network-access"][0]["service"]["svc-input-bandwidth"] = (
+        7000000
+    )
+    (one_site_change,) = services_of([doc]).values()
+    for count in (1_000, 10_000):
+        store = open_store(f"sqlite:///{workdir / f'dry{count}.db'}")
+        start = time.perf_counter()
+        populate(store, count)
+        filled = time.perf_counter() - start
+        controller = Controller(store=store, platforms=platforms, driver=_no_driver)
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            outcome = asyncio.run(controller.apply({"s7": one_site_change}, dry_run=True))
+            times.append(time.perf_counter() - t0)
+        edits = sum(len(w.edits) for w in outcome.plan.changed.values())
+        print(
+            f"dry-run of a one-site change with {count} services stored: "
+            f"median {statistics.median(times) * 1000:.1f} ms ({edits} edits; "
+            f"store filled in {filled:.0f} s)  (target < 1 s at 10,000)"
+        )
+        store.close()
+
+
+def _no_driver(name: str) -> Any:
+    raise AssertionError(f"a dry run touches no device ({name})")
+
+
+def main() -> None:
+    state = api.up(None, name=LAB, port_base=PORT_BASE)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            lab_part(state, Path(folder))
+            dry_run_part(Path(folder))
+    finally:
+        api.down(LAB)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
