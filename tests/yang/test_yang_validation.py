@@ -231,3 +231,26 @@ def test_xml_problems_carry_paths() -> None:
     assert (ProblemCode.INVALID_TYPE, "/netsla-sla:tiers/tier[name='gold']/rank") in {
         (p.code, p.path) for p in result.problems
     }
+
+
+def test_min_elements_a_site_needs_an_access(valid: dict[str, Any]) -> None:
+    site = valid[L3]["sites"]["site"][0]
+    site["site-network-accesses"]["site-network-access"] = []
+    del site["site-network-accesses"]["site-network-access"]
+    assert ("too-few-elements", SITE + "/site-network-accesses/site-network-access") in problems(
+        valid
+    )
+
+
+def test_max_elements_at_most_16_accesses_per_site(valid: dict[str, Any]) -> None:
+    accesses = valid[L3]["sites"]["site"][0]["site-network-accesses"]["site-network-access"]
+    template = accesses[0]
+    for n in range(2, 18):
+        extra = json.loads(json.dumps(template))
+        extra["site-network-access-id"] = f"acme-hq-{n}"
+        accesses.append(extra)
+    # libyang names the first entry past the bound.
+    seventeenth = (
+        SITE + "/site-network-accesses/site-network-access[site-network-access-id='acme-hq-17']"
+    )
+    assert problems(valid) == [("too-many-elements", seventeenth)]
