@@ -14,7 +14,7 @@ from controller.render.l3sm import services_from_document
 from controller.render.resources import PoolName
 from controller.store import Store
 from controller.store.footprints import ServiceRepository
-from tests.controller.stores import DATABASES, opened
+from tests.stores import DATABASES, opened
 
 
 @pytest.fixture(params=DATABASES)

@@ -23,7 +23,7 @@ from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
 from controller.store.services import AllocationRow, TransactionRow
 from controller.transaction import DeviceDriver
-from tests.controller.stores import DATABASES, database_url
+from tests.stores import DATABASES, database_url
 
 DEVICES = ("pe1", "pe2", "pe3")
 

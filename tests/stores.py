@@ -1,4 +1,4 @@
-"""Stores for the controller's tests: SQLite in a temporary folder, or PostgreSQL.
+"""Stores for tests: SQLite in a temporary folder, or PostgreSQL.
 
 PostgreSQL (``NETSLA_TEST_POSTGRES_URL``) gets a schema of its own per test,
 dropped afterwards, so that concurrent test runs never see each other's rows.
