@@ -25,6 +25,7 @@ from controller.planner import ChangePlan, plan_change, record, restore_holdings
 from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
 from controller.render.l3sm import Service, services_from_document
 from controller.render.resources import PoolName, ProbeProfile
+from controller.sla.catalog import SlaCatalog, bind_services, stored_catalog
 from controller.sla.orders import record_delivered, record_ordered
 from controller.store import Store
 from controller.store.footprints import ServiceRepository, now
@@ -83,6 +84,10 @@ class Controller:
         self.sla = dict(sla or {})
         self.pools = pools
         self.command = command
+        self._catalog: SlaCatalog | None = None
+        # SLA documents of the current command, for every apply it makes
+        # (a batch retried piece by piece, a rollback); see apply().
+        self.catalog: SlaCatalog | None = None
 
     def stored(self, service_id: str) -> Service | None:
         with self.store.session() as session:
@@ -104,8 +109,24 @@ class Controller:
         dry_run: bool = False,
         options: RunOptions | None = None,
         rollback_of: int | None = None,
+        catalog: SlaCatalog | None = None,
     ) -> Outcome:
-        """Put every service in ``changes`` in its new state (None: delete), all or nothing."""
+        """Put every service in ``changes`` in its new state (None: delete), all or nothing.
+
+        ``catalog`` holds the SLA documents validated with the services
+        (default: what the store remembers of earlier ones).  Each service's
+        SLA template is resolved (access, vpn-service, the customer tier's
+        default, else the template it was bound to), its probes follow the
+        template's measurement settings, and on commit the service is bound
+        to its customer, template and probes for live SLA evaluation.
+        """
+        catalog = catalog or self.catalog
+        if catalog is None:
+            with self.store.session() as session:
+                catalog = stored_catalog(session, changes)
+        changes = {s: v and catalog.resolve(v) for s, v in changes.items()}
+        self.sla.update(catalog.probe_profiles())
+        self._catalog = catalog
         self._check_devices(changes)
         previous = {s: self.stored(s) for s in changes}
         await self._ensure_synced(changes)
@@ -174,6 +195,8 @@ class Controller:
         for service_id, service in plan.after.items():
             if service is not None:
                 record_delivered(session, service_id=service_id, at=at)
+        if self._catalog is not None:
+            bind_services(session, plan.after, plan.footprints, self._catalog, at=at)
 
     async def _ensure_synced(self, changes: Mapping[str, Service | None]) -> None:
         """Learn the config of devices the controller has never read (sync-from)."""

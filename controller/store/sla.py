@@ -19,6 +19,7 @@ works inside one session (the caller's unit of work), like
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,6 +281,11 @@ class SlaRepository:
         row = self.session.get(SlaBindingRow, service_id)
         if row is not None:
             self.session.delete(row)
+
+    def bindings_of(self, service_ids: Iterable[str]) -> list[Binding]:
+        """The bindings of these services (those that have one)."""
+        query = select(SlaBindingRow).where(SlaBindingRow.service_id.in_(list(service_ids)))
+        return [_binding(row) for row in self.session.scalars(query).all()]
 
     def bindings(self, *, customer: str | None = None) -> list[Binding]:
         query = select(SlaBindingRow).order_by(SlaBindingRow.service_id)

@@ -12,7 +12,10 @@ from lxml import etree
 from controller.errors import InputError
 from controller.execution import RunOptions
 from controller.service import Outcome, UnknownService, services_of
+from controller.sla.catalog import catalog_of
 from controller.store.footprints import ServiceRepository
+from controller.validation import Document, validated_data
+from controller.yangmodels import DataFormat
 from northbound.cli.context import (
     Context,
     change_options,
@@ -24,11 +27,6 @@ from northbound.cli.output import EXIT_FAILURE, emit, format_option, progress
 
 
 def _read(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
-    try:
-        from controller.validation import Document, validated_data
-        from controller.yangmodels import DataFormat
-    except ImportError:  # validation not installed: plain JSON only
-        return [json.loads(p.read_text()) for p in paths]
     # Validated together, as one datastore: a service may refer to SLA
     # templates given in another document.
     docs = [Document(p.read_bytes(), DataFormat.JSON, str(p)) for p in paths]
@@ -97,6 +95,7 @@ def apply(
     data = _read(documents)
     ctx = open_context(database, inventory_path)
     changes: dict[str, Any] = dict(services_of(data))
+    ctx.controller.catalog = catalog_of(data)
     if independent and not dry_run:
         _apply_independent(ctx, changes, run_options(confirm_timeout), output_format)
         return

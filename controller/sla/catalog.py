@@ -1,0 +1,156 @@
+"""What the SLA documents say about services: templates, tiers, customers.
+
+``service apply`` validates the service documents together with the
+netsla-sla documents they refer to.  This module reads the SLA side of that
+validated data (plain RFC 7951 JSON) and answers, purely:
+
+- which SLA template applies to a site network access: its own
+  ``netsla-l3vpn-svc-ext:sla-template``, else its vpn-service's, else the
+  default template of its customer's tier (the tier is the customer's
+  default service level, ITU-T E.860 clause 6);
+- which probe settings a template implies (``measurement``, netsla-sla);
+- the SLA binding of a service once its transaction committed: customer,
+  template and, per access, the probes the renderer put on its PE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from controller.render.l3sm import Access as ServiceAccess
+from controller.render.l3sm import Service
+from controller.render.netsla_router import probe_owner
+from controller.render.resources import ProbeProfile, measured_pairs, probe_key
+from controller.render.tree import Config
+from controller.sla.orders import bind_service
+from controller.store.sla import Access, SlaRepository
+
+TEMPLATES = "netsla-sla:sla-templates"
+TIERS = "netsla-sla:tiers"
+CUSTOMERS = "netsla-sla:customers"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCatalog:
+    """The SLA side of a set of validated documents."""
+
+    templates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
+    tier_templates: Mapping[str, str] = field(default_factory=dict)  # tier -> default template
+    customer_tiers: Mapping[str, str] = field(default_factory=dict)  # customer -> tier
+    bound: Mapping[str, str] = field(default_factory=dict)  # service -> template bound earlier
+
+    def template_for(self, service: Service, access: ServiceAccess | None = None) -> str | None:
+        """The template of ``access`` (or of the service as a whole)."""
+        if access is not None and access.sla_template:
+            return access.sla_template
+        if service.vpn.sla_template:
+            return service.vpn.sla_template
+        tier = self.customer_tiers.get(service.vpn.customer)
+        default = self.tier_templates.get(tier) if tier else None
+        return default or self.bound.get(service.service_id)
+
+    def resolve(self, service: Service) -> Service:
+        """``service`` with its vpn-service's template set when only its tier names one."""
+        if service.vpn.sla_template:
+            return service
+        template = self.template_for(service)
+        return replace(service, vpn=replace(service.vpn, sla_template=template))
+
+    def probe_profiles(self) -> dict[str, ProbeProfile]:
+        """Probe settings per template name (netsla-sla ``measurement``)."""
+        profiles = {}
+        for name, entry in self.templates.items():
+            measurement = entry.get("measurement", {})
+            profiles[name] = ProbeProfile(
+                interval_seconds=int(measurement.get("probe-interval-seconds", 10)),
+                packets=int(measurement.get("probe-packets", 10)),
+                dscp=int(measurement.get("probe-dscp", 0)),
+            )
+        return profiles
+
+
+def catalog_of(documents: Iterable[Mapping[str, Any]]) -> SlaCatalog:
+    """Merge the netsla-sla parts of validated RFC 7951 documents."""
+    templates: dict[str, Mapping[str, Any]] = {}
+    tiers: dict[str, str] = {}
+    customers: dict[str, str] = {}
+    for document in documents:
+        for entry in document.get(TEMPLATES, {}).get("sla-template", []):
+            templates[entry["name"]] = entry
+        for entry in document.get(TIERS, {}).get("tier", []):
+            tiers[entry["name"]] = entry["default-sla-template"]
+        for entry in document.get(CUSTOMERS, {}).get("customer", []):
+            customers[entry["name"]] = entry["tier"]
+    return SlaCatalog(templates=templates, tier_templates=tiers, customer_tiers=customers)
+
+
+def stored_catalog(session: Session, service_ids: Iterable[str]) -> SlaCatalog:
+    """The catalog the store remembers: templates stored and these services' bindings.
+
+    Used when a change comes without SLA documents (a delete, a rollback):
+    a service keeps the template it was bound to.
+    """
+    repo = SlaRepository(session)
+    templates = {entry["name"]: entry for entry in repo.template_entries()}
+    bound = {b.service_id: b.template for b in repo.bindings_of(service_ids)}
+    return SlaCatalog(templates=templates, bound=bound)
+
+
+def probes_of(service: Service, access: ServiceAccess, footprint: Config) -> tuple[str, ...]:
+    """Ids of the probes ``access`` sends from its PE, read from the device footprint."""
+    owners = {
+        probe_owner(probe_key(service, source, target))
+        for source, target in measured_pairs(service)
+        if source == access
+    }
+    found = [
+        node.keys[0]
+        for node, leaves in footprint.items()
+        if node.kind == "probe" and leaves.get("owner") in owners
+    ]
+    return tuple(sorted(found, key=int))
+
+
+def accesses_of(service: Service, footprints: Mapping[str, Config]) -> list[Access]:
+    """The SLA view of a service's accesses: site, PE device and port, probes."""
+    return [
+        Access(
+            site=access.site_id,
+            device=access.device,
+            port=access.port,
+            probes=probes_of(service, access, footprints.get(access.device, {})),
+        )
+        for access in service.accesses
+    ]
+
+
+def bind_services(
+    session: Session,
+    services: Mapping[str, Service | None],
+    footprints: Mapping[str, Mapping[str, Config]],
+    catalog: SlaCatalog,
+    *,
+    at: datetime,
+) -> None:
+    """Record the SLA side of committed services: templates, bindings, unbindings."""
+    repo = SlaRepository(session)
+    for name, entry in catalog.templates.items():
+        repo.put_template(name, dict(entry))
+    for service_id, service in services.items():
+        template = catalog.template_for(service) if service is not None else None
+        if service is None or template is None:
+            repo.unbind(service_id)
+            continue
+        bind_service(
+            session,
+            service_id=service_id,
+            customer=service.vpn.customer,
+            template=template,
+            accesses=accesses_of(service, footprints.get(service_id, {})),
+            at=at,
+        )

@@ -1,0 +1,57 @@
+"""Service apply binds each service to its SLA: customer, template, probes on its PEs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controller.store import open_store
+from controller.store.sla import SlaRepository
+from lab.state import LabState
+from tests.controller.labharness import Harness
+from tests.controller.test_lab_drift import EXAMPLES, Cli
+
+pytestmark = pytest.mark.lab
+
+
+def test_apply_binds_services_with_the_probes_on_their_routers(
+    harness: Harness, lab: LabState, tmp_path: Path
+) -> None:
+    run = Cli(lab, tmp_path)
+    before = harness.running()
+    documents = [
+        str(EXAMPLES / name) for name in ("sla-templates.json", "acme-gold-any-to-any.json")
+    ]
+    run("service", "apply", *documents)
+    running = harness.running()
+
+    store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with store.session() as session:
+            repo = SlaRepository(session)
+            (binding,) = repo.bindings()
+            names = sorted(entry["name"] for entry in repo.template_entries())
+    finally:
+        store.close()
+    assert (binding.service_id, binding.customer, binding.template) == ("acme-corp", "acme", "gold")
+    assert names == ["bronze", "gold", "silver"]
+    assert sorted(a.device for a in binding.accesses) == ["pe1", "pe2", "pe3"]
+    for access in binding.accesses:
+        # Any-to-any over three sites: each access probes the two others,
+        # with the gold template's measurement settings, on its own PE.
+        assert len(access.probes) == 2
+        for probe in access.probes:
+            leaves = running[access.device][f"probe[{probe}]"]
+            assert leaves["interval-seconds"] == "5"
+            assert leaves["packets"] == "20"
+            assert leaves["dscp"] == "46"
+
+    run("service", "delete", "acme-corp")
+    assert harness.running() == before
+    store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with store.session() as session:
+            assert SlaRepository(session).bindings() == []
+    finally:
+        store.close()
