@@ -11,7 +11,8 @@ the last service restores it instead of deleting it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from controller.diff import Edit, diff_configs
@@ -50,16 +51,88 @@ def merge(node: NodeId, contributions: Mapping[str, Leaves]) -> dict[str, LeafVa
     return merged
 
 
+@dataclass(frozen=True, slots=True)
+class Share:
+    """Owners of one node that contribute exactly the same leaves, counted.
+
+    A node's contributions are stored grouped like this (next to each
+    owner's own row), so that planning a change of one service reads one
+    share per distinct contribution, not one row per service holding the
+    node: merging is idempotent, so equal contributions merge as one.
+    """
+
+    leaves: Leaves
+    holders: int
+    baseline: bool = False  # the configuration no service created
+
+
+def share_key(leaves: Leaves, *, baseline: bool = False) -> str:
+    """Stable text of a contribution, equal for equal leaves."""
+    body = json.dumps(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(leaves.items())},
+        separators=(",", ":"),
+    )
+    return ("B" if baseline else "S") + body
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One owner's contribution to one node changing: ``before`` -> ``after`` (None: none)."""
+
+    before: Leaves | None
+    after: Leaves | None
+
+
 @dataclass(slots=True)
 class DevicePlan:
-    """What one device gets: node states before/after, contributions after, edits."""
+    """What one device gets: node states before/after, changed contributions, edits."""
 
     device: str
     before: dict[NodeId, Leaves] = field(default_factory=dict)
     after: dict[NodeId, Leaves | None] = field(default_factory=dict)
-    owners: dict[NodeId, dict[str, Leaves]] = field(default_factory=dict)
+    claims: dict[NodeId, dict[str, Claim]] = field(default_factory=dict)
     edits: list[Edit] = field(default_factory=list)
     reverse: list[Edit] = field(default_factory=list)
+
+
+def _others(
+    shares: Sequence[Share], old: Mapping[str, Leaves]
+) -> tuple[Leaves | None, dict[str, tuple[Leaves, int]]]:
+    """The node's baseline, and the contributions of owners not in ``old`` (grouped)."""
+    baseline: Leaves | None = None
+    groups: dict[str, tuple[Leaves, int]] = {}
+    for share in shares:
+        if share.baseline:
+            baseline = share.leaves
+        else:
+            groups[share_key(share.leaves)] = (share.leaves, share.holders)
+    for leaves in old.values():
+        key = share_key(leaves)
+        kept, holders = groups.get(key, (leaves, 0))
+        if holders <= 1:
+            groups.pop(key, None)
+        else:
+            groups[key] = (kept, holders - 1)
+    return baseline, groups
+
+
+def _by_node(configs: Mapping[str, Mapping[NodeId, Leaves]]) -> dict[NodeId, dict[str, Leaves]]:
+    out: dict[NodeId, dict[str, Leaves]] = {}
+    for owner in sorted(configs):
+        for node, leaves in configs[owner].items():
+            out.setdefault(node, {})[owner] = leaves
+    return out
+
+
+def _contributions(
+    baseline: Leaves | None, groups: Mapping[str, tuple[Leaves, int]], mine: Mapping[str, Leaves]
+) -> dict[str, Leaves]:
+    """Contributions keyed for :func:`merge`: baseline first, others by a label."""
+    out: dict[str, Leaves] = {} if baseline is None else {BASELINE: baseline}
+    for index, (leaves, holders) in enumerate(groups.values()):
+        out[f"{holders} other service(s) #{index}"] = leaves
+    out.update(mine)
+    return out
 
 
 def plan_device(
@@ -67,34 +140,59 @@ def plan_device(
     device: str,
     schema: PlatformSchema,
     current: Mapping[NodeId, Leaves],
-    owners: Mapping[NodeId, Mapping[str, Leaves]],
+    shares: Mapping[NodeId, Sequence[Share]],
     old: Mapping[str, Mapping[NodeId, Leaves]],
     new: Mapping[str, Mapping[NodeId, Leaves]],
 ) -> DevicePlan:
     """Plan the change of the services in ``new`` on one device.
 
-    ``current`` and ``owners`` need only cover the nodes the changing
-    services touch (their ``old`` and ``new`` contributions), so the cost
-    follows the size of the change, not the number of services stored.
+    ``current`` and ``shares`` need only cover the nodes the changing
+    services touch (their ``old`` and ``new`` contributions); ``old`` holds
+    what every changing service contributes now.  The cost follows the
+    size of the change, not the number of services stored.
     """
-    touched = {n for cfg in (*old.values(), *new.values()) for n in cfg}
+    old_by_node, new_by_node = _by_node(old), _by_node(new)
     plan = DevicePlan(device=device)
-    for node in sorted(touched):
-        contributions = dict(owners.get(node, {}))
-        if node in current and not contributions:
-            contributions[BASELINE] = current[node]
-        for service in new:
-            contributions.pop(service, None)
-            if node in new[service]:
-                contributions[service] = new[service][node]
-        if set(contributions) == {BASELINE}:
-            contributions = {} if node not in current else contributions
-        after = merge(node, contributions)
+    for node in sorted({*old_by_node, *new_by_node}):
+        was = old_by_node.get(node, {})
+        baseline, groups = _others(shares.get(node, ()), was)
+        mine = new_by_node.get(node, {})
+        after: Leaves | None
+        if groups or mine:
+            if node in current and baseline is None and not shares.get(node):
+                baseline = current[node]  # first claim on configuration found on the device
+            after = merge(node, _contributions(baseline, groups, mine))
+        else:  # nobody's again: back to what was there before (the baseline row goes)
+            if baseline is not None:
+                after = merge(node, {BASELINE: baseline})
+            else:  # a node no service held stays as it is
+                after = None if shares.get(node) else current.get(node)
+            baseline = None
         if node in current:
             plan.before[node] = current[node]
         plan.after[node] = after
-        plan.owners[node] = {} if set(contributions) == {BASELINE} else contributions
+        plan.claims[node] = _claims(shares.get(node, ()), was, mine, baseline)
     after_config = {n: v for n, v in plan.after.items() if v is not None}
     plan.edits = diff_configs(plan.before, after_config, schema=schema)
     plan.reverse = diff_configs(after_config, plan.before, schema=schema)
     return plan
+
+
+def _claims(
+    shares: Sequence[Share],
+    was: Mapping[str, Leaves],
+    mine: Mapping[str, Leaves],
+    baseline: Leaves | None,
+) -> dict[str, Claim]:
+    """The contributions to one node that change (changing services, the baseline)."""
+    out: dict[str, Claim] = {}
+    for service, before in was.items():
+        if service not in mine:
+            out[service] = Claim(before=before, after=None)
+    for service, leaves in mine.items():
+        if was.get(service) != leaves:
+            out[service] = Claim(before=was.get(service), after=leaves)
+    stored = next((s.leaves for s in shares if s.baseline), None)
+    if stored != baseline:
+        out[BASELINE] = Claim(before=stored, after=baseline)
+    return out

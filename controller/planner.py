@@ -17,7 +17,7 @@ from lxml import etree
 
 from controller.diff import Edit
 from controller.footprint import DevicePlan, plan_device
-from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
+from controller.pools import DEFAULT_POOLS, PoolRange, allocate_many
 from controller.render import platform, render_service
 from controller.render.l3sm import Service
 from controller.render.resources import PoolName, ProbeProfile
@@ -79,19 +79,24 @@ def plan_change(
     commits them or undoes them with :func:`restore_holdings`.
     """
     plan = ChangePlan()
-    old: dict[str, dict[str, Config]] = {}
-    for service_id, service in sorted(changes.items()):
-        row = repo.service(service_id)
+    ids = sorted(changes)
+    rows = repo.services_by_id(ids)
+    old = repo.footprints(ids)
+    gone = [s for s in ids if changes[s] is None]
+    repo.release_many(gone)
+    kept = [service for s in ids if (service := changes[s]) is not None]
+    resources = allocate_many(repo, kept, pools=pools)
+    for service_id in ids:
+        row = rows.get(service_id)
         plan.before[service_id] = None if row is None else _loads(row.document)
-        plan.after[service_id] = service
-        old[service_id] = repo.footprint(service_id)
-        if service is None:
-            release_all(repo, service_id)
-            plan.footprints[service_id] = {}
-            continue
-        resources = allocate(repo, service, pools=pools)
-        plan.footprints[service_id] = render_service(
-            service, platforms=platforms, resources=resources, sla=sla
+        plan.after[service_id] = service = changes[service_id]
+        old.setdefault(service_id, {})
+        plan.footprints[service_id] = (
+            {}
+            if service is None
+            else render_service(
+                service, platforms=platforms, resources=resources[service_id], sla=sla
+            )
         )
     devices = {d for f in (*old.values(), *plan.footprints.values()) for d in f}
     for device in sorted(devices):
@@ -103,7 +108,7 @@ def plan_change(
             device=device,
             schema=platform(name).schema,
             current=repo.device_nodes(device, touched),
-            owners=repo.owners(device, touched),
+            shares=repo.shares(device, touched),
             old=old_dev,
             new=new_dev,
         )
@@ -126,13 +131,14 @@ def record(repo: ServiceRepository, plan: ChangePlan, *, tx: int | None) -> None
     """After the devices committed: store footprints, device configs, services."""
     for device, work in plan.devices.items():
         repo.set_device_nodes(device, work.plan.before, work.plan.after)
-        repo.set_owners(device, work.plan.owners)
-    for service_id, service in plan.after.items():
-        if service is None:
-            repo.drop_service(service_id)
-        else:
-            devices = sorted(plan.footprints[service_id])
-            repo.put_service(service_id, service.document, devices, tx)
+        repo.set_claims(device, work.plan.claims)
+    repo.drop_services([s for s, service in plan.after.items() if service is None])
+    kept = {
+        s: (service.document, sorted(plan.footprints[s]))
+        for s, service in plan.after.items()
+        if service is not None
+    }
+    repo.put_services(kept, tx)
 
 
 def restore_holdings(
@@ -143,9 +149,6 @@ def restore_holdings(
     pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
 ) -> None:
     """After a failed transaction: hold again exactly what the old services held."""
-    for service_id in plan.after:
-        service = previous.get(service_id)
-        if service is None:
-            release_all(repo, service_id)
-        else:
-            allocate(repo, service, pools=pools)
+    repo.release_many([s for s in plan.after if previous.get(s) is None])
+    kept = [service for s in plan.after if (service := previous.get(s)) is not None]
+    allocate_many(repo, kept, pools=pools)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.errors import InputError
 from controller.render.l3sm import Service
-from controller.render.resources import PoolName, Request, Resources, resource_requests
+from controller.render.resources import PoolName, Resources, resource_requests
 from controller.store.footprints import ServiceRepository
 
 
@@ -54,20 +54,79 @@ def first_free(used: Sequence[int], pool: PoolRange) -> int | None:
     return candidate if candidate <= pool.high else None
 
 
-def _pick(repo: ServiceRepository, request: Request, pool: PoolRange) -> int:
-    highest = repo.highest(request.pool, request.scope)
-    if highest is None:
-        return pool.low
-    if highest < pool.high:
-        return max(highest + 1, pool.low)
-    value = first_free(repo.used(request.pool, request.scope), pool)
-    if value is None:
-        where = f" {request.scope}" if request.scope else ""
-        raise PoolExhausted(
-            f"pool {request.pool.value}{where} is exhausted ({pool.low}..{pool.high}): "
-            f"cannot allocate for {request.owner}"
+Key = tuple[str, str, str]  # (pool, scope, owner)
+
+
+def _fresh(
+    repo: ServiceRepository, pool: str, scope: str, count: int, limits: PoolRange
+) -> list[int]:
+    """``count`` values of (pool, scope) nobody holds: above the highest, else the gaps."""
+    highest = repo.highest(pool, scope)
+    start = limits.low if highest is None else max(highest + 1, limits.low)
+    if start + count - 1 <= limits.high:
+        return list(range(start, start + count))
+    used = repo.used(pool, scope)
+    values: list[int] = []
+    while len(values) < count:
+        value = first_free(sorted([*used, *values]), limits)
+        if value is None:
+            break
+        values.append(value)
+    return values
+
+
+def _take(
+    repo: ServiceRepository, pool: PoolName, scope: str, owners: list[str], limits: PoolRange
+) -> dict[Key, int]:
+    """Reserve a value for each of ``owners`` in one insert (retried if another took one)."""
+    for _attempt in range(5):
+        values = _fresh(repo, pool.value, scope, len(owners), limits)
+        if len(values) < len(owners):
+            where = f" {scope}" if scope else ""
+            raise PoolExhausted(
+                f"pool {pool.value}{where} is exhausted ({limits.low}..{limits.high}): "
+                f"cannot allocate for {owners[len(values)]}"
+            )
+        taken = {(pool.value, scope, o): v for o, v in zip(owners, values, strict=True)}
+        try:
+            with repo.session.begin_nested():
+                repo.add_allocations(taken)
+            return taken
+        except IntegrityError:
+            continue  # another controller took some of them meanwhile
+    raise PoolExhausted(f"pool {pool.value}: no values could be reserved for {owners[0]}")
+
+
+def allocate_many(
+    repo: ServiceRepository,
+    services: Sequence[Service],
+    *,
+    pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
+    hold: bool = True,
+) -> dict[str, Resources]:
+    """Values for every request of ``services``, with one query per (pool, scope).
+
+    With ``hold`` each service holds its values; values a service held and
+    no longer asks for are released.
+    """
+    wanted = {s.service_id: resource_requests(s) for s in services}
+    keys = {r: (r.pool.value, r.scope, r.owner) for rs in wanted.values() for r in rs}
+    found = repo.allocated(sorted(set(keys.values())))
+    missing: dict[tuple[PoolName, str], dict[str, None]] = {}
+    for request, key in sorted(keys.items()):
+        if key not in found:
+            missing.setdefault((request.pool, request.scope), {})[request.owner] = None
+    for (pool, scope), owners in sorted(missing.items()):
+        found.update(_take(repo, pool, scope, list(owners), pools[pool]))
+    if hold:
+        repo.hold_many({s: [keys[r] for r in rs] for s, rs in wanted.items()})
+    return {
+        s.service_id: Resources(
+            values={r: found[keys[r]] for r in wanted[s.service_id]},
+            topologies={s.vpn.vpn_id: s.vpn.topology},
         )
-    return value
+        for s in services
+    }
 
 
 def allocate(
@@ -77,37 +136,8 @@ def allocate(
     pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
     hold: bool = True,
 ) -> Resources:
-    """Values for every request of ``service``; with ``hold`` the service holds them.
-
-    Values the service held and no longer asks for are released.
-    """
-    requests = resource_requests(service)
-    keys = [(r.pool.value, r.scope, r.owner) for r in requests]
-    found = repo.allocated(keys)
-    values: dict[Request, int] = {}
-    for request, key in zip(requests, keys, strict=True):
-        if key not in found:
-            found[key] = _insert(repo, request, pools[request.pool])
-        values[request] = found[key]
-    if hold:
-        repo.hold(service.service_id, keys)
-    topologies = {service.vpn.vpn_id: service.vpn.topology}
-    return Resources(values=values, topologies=topologies)
-
-
-def _insert(repo: ServiceRepository, request: Request, pool: PoolRange) -> int:
-    key = (request.pool.value, request.scope, request.owner)
-    for _attempt in range(5):
-        value = _pick(repo, request, pool)
-        try:
-            with repo.session.begin_nested():
-                repo.add_allocation(key, value)
-            return value
-        except IntegrityError:
-            continue  # another controller took it meanwhile
-    raise PoolExhausted(
-        f"pool {request.pool.value}: no value could be reserved for {request.owner}"
-    )
+    """Values for every request of ``service`` (see :func:`allocate_many`)."""
+    return allocate_many(repo, [service], pools=pools, hold=hold)[service.service_id]
 
 
 def release_all(repo: ServiceRepository, service_id: str) -> None:

@@ -6,14 +6,16 @@ device's touched nodes), never by the number of services stored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from controller.footprint import BASELINE, Claim, Share, share_key
 from controller.render.tree import (
     Config,
     Leaves,
@@ -28,6 +30,7 @@ from controller.store.services import (
     DeviceNodeRow,
     DeviceRow,
     FootprintRow,
+    FootprintShareRow,
     ServiceRow,
 )
 
@@ -39,6 +42,10 @@ def _dump(leaves: Leaves) -> str:
         {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(leaves.items())},
         separators=(",", ":"),
     )
+
+
+def _digest(leaves: Leaves, *, baseline: bool) -> str:
+    return hashlib.sha256(share_key(leaves, baseline=baseline).encode()).hexdigest()
 
 
 def _load(text: str) -> dict[str, Any]:
@@ -67,16 +74,36 @@ class ServiceRepository:
     def services(self) -> list[ServiceRow]:
         return list(self.session.scalars(select(ServiceRow).order_by(ServiceRow.service_id)))
 
+    def services_by_id(self, service_ids: list[str]) -> dict[str, ServiceRow]:
+        out: dict[str, ServiceRow] = {}
+        for chunk in _chunks(sorted(set(service_ids))):
+            rows = self.session.scalars(select(ServiceRow).where(ServiceRow.service_id.in_(chunk)))
+            out.update({r.service_id: r for r in rows})
+        return out
+
     def put_service(
         self, service_id: str, document: Mapping[str, Any], devices: list[str], tx: int | None
     ) -> None:
-        row = self.session.get(ServiceRow, service_id) or ServiceRow(service_id=service_id)
-        row.document = json.dumps(document, sort_keys=True)
-        row.devices = json.dumps(sorted(devices))
-        row.updated_at = now()
-        if tx is not None:  # None: recorded without a transaction (nothing was sent)
-            row.transaction_id = tx
-        self.session.add(row)
+        self.put_services({service_id: (document, devices)}, tx)
+
+    def put_services(
+        self, services: Mapping[str, tuple[Mapping[str, Any], list[str]]], tx: int | None
+    ) -> None:
+        """Store services as applied: ``{service_id: (document, devices)}``."""
+        rows = self.services_by_id(list(services))
+        at = now()
+        for service_id, (document, devices) in services.items():
+            row = rows.get(service_id) or ServiceRow(service_id=service_id)
+            row.document = json.dumps(document, sort_keys=True)
+            row.devices = json.dumps(sorted(devices))
+            row.updated_at = at
+            if tx is not None:  # None: recorded without a transaction (nothing was sent)
+                row.transaction_id = tx
+            self.session.add(row)
+
+    def drop_services(self, service_ids: list[str]) -> None:
+        for chunk in _chunks(sorted(set(service_ids))):
+            self.session.execute(delete(ServiceRow).where(ServiceRow.service_id.in_(chunk)))
 
     def drop_service(self, service_id: str) -> None:
         self.session.execute(delete(ServiceRow).where(ServiceRow.service_id == service_id))
@@ -123,60 +150,120 @@ class ServiceRepository:
         if row is None:
             raise KeyError(name)
         value = row.fingerprint
-        for node, leaves in after.items():
-            old = before.get(node)
-            if old == leaves:
-                continue
-            value = update_fingerprint(value, node, before=old, after=leaves)
-            key = {"device": name, "node": node.text()}
-            existing = self.session.get(DeviceNodeRow, key)
-            if leaves is None:
-                if existing is not None:
-                    self.session.delete(existing)
-            elif existing is None:
-                self.session.add(DeviceNodeRow(**key, leaves=_dump(leaves)))
-            else:
-                existing.leaves = _dump(leaves)
+        changed = sorted(n for n, leaves in after.items() if before.get(n) != leaves)
+        for node in changed:
+            value = update_fingerprint(value, node, before=before.get(node), after=after[node])
+        for chunk in _chunks([n.text() for n in changed]):
+            self.session.execute(
+                delete(DeviceNodeRow).where(
+                    DeviceNodeRow.device == name, DeviceNodeRow.node.in_(chunk)
+                )
+            )
+        rows = [
+            {"device": name, "node": n.text(), "leaves": _dump(leaves)}
+            for n in changed
+            if (leaves := after[n]) is not None
+        ]
+        if rows:
+            self.session.execute(insert(DeviceNodeRow), rows)
         row.fingerprint = value
 
     # footprints
-    def owners(self, device: str, nodes: Iterable[NodeId]) -> dict[NodeId, dict[str, Leaves]]:
-        out: dict[NodeId, dict[str, Leaves]] = {}
+    def shares(self, device: str, nodes: Iterable[NodeId]) -> dict[NodeId, list[Share]]:
+        """The grouped contributions of ``nodes`` (one row per distinct contribution)."""
+        out: dict[NodeId, list[Share]] = {}
         for chunk in _chunks(sorted({n.text() for n in nodes})):
             rows = self.session.execute(
-                select(FootprintRow.node, FootprintRow.owner, FootprintRow.leaves).where(
-                    FootprintRow.device == device, FootprintRow.node.in_(chunk)
-                )
+                select(
+                    FootprintShareRow.node,
+                    FootprintShareRow.leaves,
+                    FootprintShareRow.holders,
+                    FootprintShareRow.baseline,
+                ).where(FootprintShareRow.device == device, FootprintShareRow.node.in_(chunk))
             )
-            for node, owner, leaves in rows:
-                out.setdefault(NodeId.parse(node), {})[owner] = _load(leaves)
+            for node, leaves, holders, baseline in rows:
+                share = Share(_load(leaves), holders, baseline=baseline)
+                out.setdefault(NodeId.parse(node), []).append(share)
         return out
 
     def footprint(self, owner: str) -> dict[str, Config]:
         """Per device, what ``owner`` contributes."""
-        rows = self.session.execute(
-            select(FootprintRow.device, FootprintRow.node, FootprintRow.leaves).where(
-                FootprintRow.owner == owner
+        return self.footprints([owner]).get(owner, {})
+
+    def footprints(self, owners: list[str]) -> dict[str, dict[str, Config]]:
+        """Per owner and device, what each of ``owners`` contributes."""
+        out: dict[str, dict[str, Config]] = {}
+        for chunk in _chunks(sorted(set(owners))):
+            rows = self.session.execute(
+                select(
+                    FootprintRow.owner, FootprintRow.device, FootprintRow.node, FootprintRow.leaves
+                ).where(FootprintRow.owner.in_(chunk))
             )
-        )
-        out: dict[str, Config] = {}
-        for device, node, leaves in rows:
-            out.setdefault(device, {})[NodeId.parse(node)] = _load(leaves)
+            for owner, device, node, leaves in rows:
+                out.setdefault(owner, {}).setdefault(device, {})[NodeId.parse(node)] = _load(leaves)
         return out
 
-    def set_owners(self, device: str, owners: Mapping[NodeId, Mapping[str, Leaves]]) -> None:
-        """Replace the contributions of the given nodes."""
-        for chunk in _chunks(sorted(n.text() for n in owners)):
-            self.session.execute(
-                delete(FootprintRow).where(
-                    FootprintRow.device == device, FootprintRow.node.in_(chunk)
-                )
-            )
-        self.session.add_all(
-            FootprintRow(device=device, node=node.text(), owner=owner, leaves=_dump(leaves))
-            for node, contributions in owners.items()
-            for owner, leaves in contributions.items()
+    def set_claims(self, device: str, claims: Mapping[NodeId, Mapping[str, Claim]]) -> None:
+        """Record changed contributions: each owner's row, and the shares' counts."""
+        counts: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str, str], tuple[bool, Leaves]] = {}
+        gone: list[dict[str, str]] = []
+        added: list[dict[str, str]] = []
+        for node, owners in claims.items():
+            for owner, claim in owners.items():
+                key = {"d": device, "n": node.text(), "o": owner}
+                gone.append(key)
+                if claim.after is not None:
+                    added.append(
+                        {"device": device, "node": key["n"], "owner": owner}
+                        | {"leaves": _dump(claim.after)}
+                    )
+                for leaves, step in ((claim.before, -1), (claim.after, 1)):
+                    if leaves is not None:
+                        share = (key["n"], _digest(leaves, baseline=owner == BASELINE))
+                        counts[share] = counts.get(share, 0) + step
+                        found[share] = (owner == BASELINE, leaves)
+        if gone:
+            self._delete_many(FootprintRow.__table__, ("device", "node", "owner"), gone)
+        if added:
+            self.session.execute(insert(FootprintRow), added)
+        self._count_shares(device, {k: v for k, v in counts.items() if v}, found)
+
+    def _delete_many(self, table: Any, columns: tuple[str, str, str], keys: list[Any]) -> None:
+        """Delete rows by their three-column primary key, in one executemany."""
+        first, second, third = (table.c[name] for name in columns)
+        statement = delete(table).where(
+            first == bindparam("d"), second == bindparam("n"), third == bindparam("o")
         )
+        self.session.execute(statement, keys)
+
+    def _count_shares(
+        self,
+        device: str,
+        counts: Mapping[tuple[str, str], int],
+        found: Mapping[tuple[str, str], tuple[bool, Leaves]],
+    ) -> None:
+        if not counts:
+            return
+        held: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(sorted({node for node, _ in counts})):
+            found_rows = self.session.execute(
+                select(
+                    FootprintShareRow.node, FootprintShareRow.digest, FootprintShareRow.holders
+                ).where(FootprintShareRow.device == device, FootprintShareRow.node.in_(chunk))
+            )
+            held.update({(n, d): h for n, d, h in found_rows if (n, d) in counts})
+        if held:
+            keys = [{"d": device, "n": n, "o": g} for n, g in held]
+            self._delete_many(FootprintShareRow.__table__, ("device", "node", "digest"), keys)
+        rows = [
+            {"device": device, "node": n, "digest": g, "baseline": found[(n, g)][0]}
+            | {"leaves": _dump(found[(n, g)][1]), "holders": held.get((n, g), 0) + step}
+            for (n, g), step in sorted(counts.items())
+            if held.get((n, g), 0) + step > 0
+        ]
+        if rows:
+            self.session.execute(insert(FootprintShareRow), rows)
 
     # allocations
     def allocated(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
@@ -218,19 +305,31 @@ class ServiceRepository:
             )
         )
 
-    def add_allocation(self, key: tuple[str, str, str], value: int) -> None:
-        pool, scope, owner = key
-        self.session.add(AllocationRow(pool=pool, scope=scope, owner=owner, value=value))
-        self.session.flush()
+    def add_allocations(self, values: Mapping[tuple[str, str, str], int]) -> None:
+        """Insert the allocations in one statement (raises IntegrityError if one is taken)."""
+        if values:
+            rows = [
+                {"pool": p, "scope": s, "owner": o, "value": v} for (p, s, o), v in values.items()
+            ]
+            self.session.execute(insert(AllocationRow), rows)
+
+    def hold_many(self, wanted: Mapping[str, Iterable[tuple[str, str, str]]]) -> None:
+        """Each service holds exactly its keys: new holds added, old ones released."""
+        held = self.holdings_many(list(wanted))
+        rows = [
+            {"pool": p, "scope": s, "owner": o, "service_id": service_id}
+            for service_id, keys in wanted.items()
+            for p, s, o in sorted(set(keys) - set(held.get(service_id, ())))
+        ]
+        if rows:
+            self.session.execute(insert(AllocationHolderRow), rows)
+        for service_id, keys in wanted.items():
+            extra = set(held.get(service_id, ())) - set(keys)
+            if extra:
+                self.release(service_id, extra)
 
     def hold(self, service_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
-        wanted = set(keys)
-        held = set(self.holdings(service_id))
-        self.session.add_all(
-            AllocationHolderRow(pool=p, scope=s, owner=o, service_id=service_id)
-            for p, s, o in wanted - held
-        )
-        self.release(service_id, held - wanted)
+        self.hold_many({service_id: list(keys)})
 
     def release(self, service_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
         """Drop the service's hold on ``keys``; free values nobody else holds."""
@@ -257,10 +356,25 @@ class ServiceRepository:
                     )
                 )
 
+    def release_many(self, service_ids: list[str]) -> None:
+        """Let go of everything the services hold (on delete)."""
+        for service_id, keys in sorted(self.holdings_many(service_ids).items()):
+            self.release(service_id, keys)
+
     def holdings(self, service_id: str) -> list[tuple[str, str, str]]:
-        rows = self.session.execute(
-            select(
-                AllocationHolderRow.pool, AllocationHolderRow.scope, AllocationHolderRow.owner
-            ).where(AllocationHolderRow.service_id == service_id)
-        )
-        return [(pool, scope, owner) for pool, scope, owner in rows]
+        return self.holdings_many([service_id]).get(service_id, [])
+
+    def holdings_many(self, service_ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for chunk in _chunks(sorted(set(service_ids))):
+            rows = self.session.execute(
+                select(
+                    AllocationHolderRow.service_id,
+                    AllocationHolderRow.pool,
+                    AllocationHolderRow.scope,
+                    AllocationHolderRow.owner,
+                ).where(AllocationHolderRow.service_id.in_(chunk))
+            )
+            for service_id, pool, scope, owner in rows:
+                out.setdefault(service_id, []).append((pool, scope, owner))
+        return out

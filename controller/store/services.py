@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -46,6 +47,22 @@ class FootprintRow(Base):
     owner: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
     leaves: Mapped[str] = mapped_column(Text)  # JSON
     __table_args__ = (Index("ix_netsla_footprint_owner", "owner", "device"),)
+
+
+class FootprintShareRow(Base):
+    """Owners of one node of one device that contribute the same leaves, counted.
+
+    Kept in step with :class:`FootprintRow`, so that planning reads one row
+    per distinct contribution of a node, not one per service holding it.
+    """
+
+    __tablename__ = "netsla_footprint_share"
+    device: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    node: Mapped[str] = mapped_column(String(_NODE), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the leaves
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    leaves: Mapped[str] = mapped_column(Text)  # JSON
+    holders: Mapped[int] = mapped_column(Integer)
 
 
 class DeviceRow(Base):

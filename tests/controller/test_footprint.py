@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 
 from controller.diff import Operation
-from controller.footprint import BASELINE, FootprintConflict, merge, plan_device
+from controller.footprint import (
+    BASELINE,
+    Claim,
+    DevicePlan,
+    FootprintConflict,
+    Share,
+    merge,
+    plan_device,
+)
 from controller.render.netsla_router import SCHEMA
-from controller.render.tree import Config, NodeId
+from controller.render.tree import Config, Leaves, NodeId
 
 VRF = NodeId("vrf", ("acme",))
 SUB_A = NodeId("subinterface", ("eth1", "100"))
@@ -15,14 +23,38 @@ SUB_B = NodeId("subinterface", ("eth2", "101"))
 VRF_LEAVES = {"rd": "65000:1", "route-targets/import": ("65000:1",)}
 
 
+def shares_of(owners: dict[NodeId, dict[str, Leaves]]) -> dict[NodeId, list[Share]]:
+    """Contributions per owner, grouped as the store keeps them."""
+    out: dict[NodeId, list[Share]] = {}
+    for node, contributions in owners.items():
+        groups: dict[tuple[bool, str], Share] = {}
+        for owner, leaves in contributions.items():
+            key = (owner == BASELINE, repr(sorted(leaves.items())))
+            held = groups[key].holders if key in groups else 0
+            groups[key] = Share(leaves, held + 1, baseline=owner == BASELINE)
+        out[node] = list(groups.values())
+    return out
+
+
+def owners_after(owners: dict[NodeId, dict[str, Leaves]], result: DevicePlan) -> dict:  # type: ignore[type-arg]
+    """``owners`` with the plan's claims recorded."""
+    out = {n: dict(c) for n, c in owners.items()}
+    for node, claims in result.claims.items():
+        for owner, claim in claims.items():
+            out.setdefault(node, {}).pop(owner, None)
+            if claim.after is not None:
+                out[node][owner] = claim.after
+    return {n: c for n, c in out.items() if c}
+
+
 def plan(
     current: Config,
-    owners: dict[NodeId, dict[str, Config]],
+    owners: dict[NodeId, dict[str, Leaves]],
     old: dict[str, Config],
     new: dict[str, Config],
-):  # type: ignore[no-untyped-def]
+) -> DevicePlan:
     return plan_device(
-        device="pe1", schema=SCHEMA, current=current, owners=owners, old=old, new=new
+        device="pe1", schema=SCHEMA, current=current, shares=shares_of(owners), old=old, new=new
     )
 
 
@@ -32,7 +64,7 @@ def test_first_service_creates_shared_vrf() -> None:
         VRF: Operation.CREATE,
         SUB_A: Operation.CREATE,
     }
-    assert result.owners[VRF] == {"s1": VRF_LEAVES}
+    assert result.claims[VRF] == {"s1": Claim(before=None, after=VRF_LEAVES)}
 
 
 def test_deleting_one_of_two_owners_keeps_the_vrf() -> None:
@@ -40,14 +72,15 @@ def test_deleting_one_of_two_owners_keeps_the_vrf() -> None:
     owners = {VRF: {"s1": VRF_LEAVES, "s2": VRF_LEAVES}, SUB_A: {"s1": {"vlan-id": "100"}}}
     result = plan(current, owners, {"s1": {VRF: VRF_LEAVES, SUB_A: {"vlan-id": "100"}}}, {"s1": {}})
     assert [(e.node, e.operation) for e in result.edits] == [(SUB_A, Operation.DELETE)]
-    assert result.owners[VRF] == {"s2": VRF_LEAVES}
+    assert owners_after(owners, result)[VRF] == {"s2": VRF_LEAVES}
 
 
 def test_deleting_the_last_owner_removes_the_vrf() -> None:
     current: Config = {VRF: VRF_LEAVES}
-    result = plan(current, {VRF: {"s2": VRF_LEAVES}}, {"s2": {VRF: VRF_LEAVES}}, {"s2": {}})
+    owners: dict[NodeId, dict[str, Leaves]] = {VRF: {"s2": VRF_LEAVES}}
+    result = plan(current, owners, {"s2": {VRF: VRF_LEAVES}}, {"s2": {}})
     assert [(e.node, e.operation) for e in result.edits] == [(VRF, Operation.DELETE)]
-    assert result.owners[VRF] == {}
+    assert VRF not in owners_after(owners, result)
     assert [(e.node, e.operation) for e in result.reverse] == [(VRF, Operation.CREATE)]
 
 
@@ -64,9 +97,34 @@ def test_config_that_was_there_before_is_restored_not_deleted() -> None:
     current: Config = {iface: {"description": "uplink"}}
     claimed = plan(current, {}, {}, {"s1": {iface: {}}})
     assert claimed.edits == []
-    assert claimed.owners[iface] == {BASELINE: {"description": "uplink"}, "s1": {}}
-    released = plan(current, claimed.owners, {"s1": {iface: {}}}, {"s1": {}})
+    owners = owners_after({}, claimed)
+    assert owners[iface] == {BASELINE: {"description": "uplink"}, "s1": {}}
+    released = plan(current, owners, {"s1": {iface: {}}}, {"s1": {}})
     assert released.edits == []
+    assert owners_after(owners, released) == {}
+
+
+def test_baseline_comes_back_when_the_last_service_lets_go() -> None:
+    iface = NodeId("interface", ("eth1",))
+    owners = owners_after({}, plan({iface: {"description": "uplink"}}, {}, {}, {}))
+    claimed = plan({iface: {"description": "uplink"}}, owners, {}, {"s1": {iface: {"mtu": "9000"}}})
+    owners = owners_after(owners, claimed)
+    current: Config = {iface: {"description": "uplink", "mtu": "9000"}}
+    released = plan(current, owners, {"s1": {iface: {"mtu": "9000"}}}, {"s1": {}})
+    assert released.after[iface] == {"description": "uplink"}
+    assert owners_after(owners, released) == {}
+
+
+def test_one_of_many_equal_contributions_changes_only_its_own() -> None:
+    policy = NodeId("policy", ("cir-10000k",))
+    leaves = {"cir": "10000"}
+    owners = {policy: {f"s{i}": leaves for i in range(50)}}
+    assert [s.holders for s in shares_of(owners)[policy]] == [50]
+    result = plan({policy: leaves}, owners, {"s3": {policy: leaves}}, {"s3": {}})
+    assert result.edits == []
+    assert result.claims[policy] == {"s3": Claim(before=leaves, after=None)}
+    with pytest.raises(FootprintConflict, match="cir"):
+        plan({policy: leaves}, owners, {"s3": {policy: leaves}}, {"s3": {policy: {"cir": "1"}}})
 
 
 def test_conflicting_leaf_of_a_shared_node_is_refused() -> None:
