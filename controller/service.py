@@ -96,6 +96,15 @@ class Controller:
                 return None
             return _service_in(service_id, json.loads(row.document))
 
+    def _stored_many(self, service_ids: list[str]) -> dict[str, Service | None]:
+        """Each service as stored (None: not stored), read in one query."""
+        with self.store.session() as session:
+            rows = ServiceRepository(session).services_by_id(service_ids)
+        return {
+            s: None if s not in rows else _service_in(s, json.loads(rows[s].document))
+            for s in service_ids
+        }
+
     def devices_of(self, service_id: str, service: Service | None) -> set[str]:
         """Devices a change of ``service_id`` to ``service`` touches (old and new)."""
         with self.store.session() as session:
@@ -128,7 +137,7 @@ class Controller:
         self.sla.update(catalog.probe_profiles())
         self._catalog = catalog
         self._check_devices(changes)
-        previous = {s: self.stored(s) for s in changes}
+        previous = self._stored_many(list(changes))
         await self._ensure_synced(changes)
         if not dry_run:
             self._ordered(changes)
