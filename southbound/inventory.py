@@ -306,6 +306,15 @@ def inventory_from_dict(data: Any, *, base: Path) -> Inventory:
     )
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """A YAML parser's error on one line, with its position (line and column from 1)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return str(problem)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
 def load_inventory(path: Path | str) -> Inventory:
     """Read an inventory file."""
     path = Path(path)
@@ -314,7 +323,7 @@ def load_inventory(path: Path | str) -> Inventory:
     except OSError as exc:
         raise InventoryError(f"{path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise InventoryError(f"{path}: not valid YAML: {exc}") from None
+        raise InventoryError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     return inventory_from_dict(data, base=path.parent.resolve())
 
 
@@ -364,7 +373,7 @@ def load_secrets(path: Path) -> dict[str, Secret]:
     except OSError as exc:
         raise InventoryError(f"{path}: {exc.strerror}") from None
     except (yaml.YAMLError, AttributeError) as exc:
-        raise InventoryError(f"{path}: not valid YAML: {exc}") from None
+        raise InventoryError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     entries = (data or {}).get("secrets") or {}
     base = path.parent.resolve()
     try:

@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
+from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -50,6 +51,29 @@ def _figure(title: str, ylabel: str) -> tuple[Figure, Axes]:
     return figure, axes
 
 
+def _no_data(axes: Axes) -> None:
+    """An empty chart says so instead of drawing a meaningless (1970 or 0..1) axis."""
+    axes.set_axis_off()
+    axes.text(
+        0.5,
+        0.5,
+        "no data in the period",
+        transform=axes.transAxes,
+        ha="center",
+        va="center",
+        color="#777777",
+        fontsize=11.0,
+    )
+
+
+def _finish(axes: Axes, *, plotted: int, legend: Literal["upper right", "lower right"]) -> None:
+    """Legend when something was drawn, the no-data notice otherwise."""
+    if plotted:
+        axes.legend(loc=legend)
+    else:
+        _no_data(axes)
+
+
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
@@ -61,15 +85,19 @@ def delay_chart(series: Sequence[ProbeSeries], *, objective: Decimal | None) -> 
     """Mean delay per interval and probe, with the objective as a dashed line."""
     with _style():
         figure, axes = _figure("Delay per interval", "ms")
+        plotted = 0
         for one in series:
             counted = ~np.isnan(one.mean_delay_ms)
+            if not counted.any():
+                continue
             times = _times(one, counted)
             axes.plot(times, one.mean_delay_ms[counted], marker=".", linewidth=1, label=one.probe)
-        if objective is not None:
+            plotted += 1
+        if objective is not None and plotted:
             axes.axhline(
                 float(objective), color="tab:red", linestyle="--", label=f"objective {objective} ms"
             )
-        axes.legend(loc="upper right")
+        _finish(axes, plotted=plotted, legend="upper right")
         return _svg(figure)
 
 
@@ -77,8 +105,12 @@ def availability_chart(series: Sequence[ProbeSeries]) -> str:
     """Per probe, each counted interval as available (1) or not (0)."""
     with _style():
         figure, axes = _figure("Availability per interval", "available")
+        plotted = 0
         for one in series:
             counted = one.counted
+            if not counted.any():
+                continue
+            plotted += 1
             times = _times(one, counted)
             axes.step(
                 times,
@@ -89,7 +121,7 @@ def availability_chart(series: Sequence[ProbeSeries]) -> str:
             )
         axes.set_ylim(-0.1, 1.1)
         axes.set_yticks([0, 1], labels=["down", "up"])
-        axes.legend(loc="lower right")
+        _finish(axes, plotted=plotted, legend="lower right")
         return _svg(figure)
 
 
@@ -97,13 +129,17 @@ def loss_chart(series: Sequence[ProbeSeries], *, objective: Decimal | None) -> s
     """Loss ratio per interval and probe, with the objective when there is one."""
     with _style():
         figure, axes = _figure("Packet loss per interval", "loss ratio")
+        plotted = 0
         for one in series:
-            counted = one.counted
+            counted = one.counted & ~np.isnan(one.loss_ratio)
+            if not counted.any():
+                continue
             times = _times(one, counted)
             axes.plot(times, one.loss_ratio[counted], marker=".", linewidth=1, label=one.probe)
-        if objective is not None:
+            plotted += 1
+        if objective is not None and plotted:
             axes.axhline(
                 float(objective), color="tab:red", linestyle="--", label=f"objective {objective}"
             )
-        axes.legend(loc="upper right")
+        _finish(axes, plotted=plotted, legend="upper right")
         return _svg(figure)

@@ -79,6 +79,26 @@ def assess(template: SlaTemplate, measured: Mapping[Metric, Fraction | None]) ->
     )
 
 
+NO_DATA_RULE = (
+    "a metric with an objective but no data in the period is reported as no-data, "
+    "not as met, and the period is then not compliant"
+)
+
+_NO_DATA_REASONS = {
+    Metric.DELAY_MS: "no probe packet delivered in an available interval",
+    Metric.DELAY_VARIATION_MS: "no probe packet delivered in an available interval",
+    Metric.LOSS_RATIO: "no probe packet sent in an available interval",
+    Metric.AVAILABILITY_PERCENT: "no interval with probe packets sent",
+    Metric.MTTR_MINUTES: "no incident cleared in the period (MTTR needs at least one)",
+    Metric.PROVISIONING_DAYS: "no order delivered in the period",
+}
+
+
+def no_data_reason(metric: Metric) -> str:
+    """Why ``metric`` can have no value in a period (the report explains no-data with it)."""
+    return _NO_DATA_REASONS[metric]
+
+
 def credit_percent(template: SlaTemplate, violated: list[Metric]) -> Decimal:
     """Sum of the credits of the violated metrics, capped at max-credit-percent."""
     total = sum(

@@ -20,10 +20,11 @@ from lxml import etree, html
 from lxml.html import builder as E
 
 from controller.sla import health, live
+from controller.sla.compliance import NO_DATA_RULE, Compliance, no_data_reason
 from controller.sla.csvinput import SampleChunk
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, SlaReport, format_time, report_document
-from controller.sla.metrics import Metric
+from controller.sla.metrics import NETWORK_METRICS, Metric
 from controller.sla.series import ProbeSeries, interval_series
 from controller.store import Store
 from controller.store.availability import AvailabilityRepository
@@ -164,19 +165,33 @@ def _metrics_table(section: ServiceSection) -> html.HtmlElement:
     rows = [head]
     for metric, objective in objectives.items():
         status = report.compliance.statuses[metric].value
+        measured = _value(report.metrics[metric], metric)
+        if report.metrics[metric] is None:
+            measured = f"{measured}: {no_data_reason(metric)}"
         rows.append(
             E.TR(
                 E.TD(metric.value),
                 E.TD(str(objective)),
-                E.TD(_value(report.metrics[metric], metric)),
+                E.TD(measured),
                 E.TD(status, E.CLASS(status)),
             )
         )
     return E.TABLE(*rows, E.CLASS("metrics"))
 
 
+def verdict(compliance: Compliance) -> str:
+    """The period's compliance in words, saying why when it is for lack of data."""
+    if compliance.compliant:
+        return "compliant"
+    if compliance.violations:
+        return "not compliant"
+    missing = ", ".join(m.value for m in compliance.no_data)
+    return f"not compliant: no data for {missing} ({NO_DATA_RULE}); no objective violated"
+
+
 def _probes_table(section: ServiceSection) -> html.HtmlElement:
-    metrics = list(section.report.template.effective_objectives())
+    objectives = section.report.template.effective_objectives()
+    metrics = [m for m in objectives if m in NETWORK_METRICS]  # process metrics are per service
     rows = [E.TR(E.TH("site pair / probe"), *[E.TH(m.value) for m in metrics])]
     for probe in section.report.probes:
         cells = [E.TD(_value(probe.metrics.get(m), m)) for m in metrics]
@@ -195,7 +210,6 @@ def _service(section: ServiceSection) -> html.HtmlElement:
     report, compliance = section.report, section.report.compliance
     objectives = report.template.effective_objectives()
     delayed = [s for s in section.series if not s.probe.startswith("reachability")]
-    verdict = "compliant" if compliance.compliant else "not compliant"
     incidents = [
         E.LI(
             f"#{i.id} {format_time(i.opened_us)} to "
@@ -207,7 +221,7 @@ def _service(section: ServiceSection) -> html.HtmlElement:
     return E.SECTION(
         E.H2(f"Service {section.service_id}"),
         E.P(
-            f"SLA template {report.template.name}: {verdict}; credit "
+            f"SLA template {report.template.name}: {verdict(compliance)}; credit "
             f"{compliance.credit_percent} %; health score {section.health_score}."
         ),
         _metrics_table(section),

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from controller.errors import ControllerError
@@ -82,13 +83,31 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     try:
         engine = create_engine(url, future=True)
     except Exception as exc:  # bad URL or missing driver
-        raise StoreError(f"cannot open database {url!r}: {exc}") from exc
+        raise StoreError(f"cannot open database {_shown(url)}: {_first_line(exc)}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     store = Store(engine)
     if create:
-        _create_schema(store)
+        try:
+            _create_schema(store)
+        except SQLAlchemyError as exc:  # unreachable server, refused login, unwritable file
+            engine.dispose()
+            reason = _first_line(getattr(exc, "orig", None) or exc)
+            raise StoreError(f"cannot open database {_shown(url)}: {reason}") from None
     return store
+
+
+def _shown(url: str) -> str:
+    """The URL for an error message, without its password."""
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except Exception:  # not even a URL: show it as given
+        return repr(url)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _create_schema(store: Store) -> None:

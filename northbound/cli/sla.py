@@ -12,6 +12,7 @@ import click
 
 from controller.sla import csvinput, rfc3339
 from controller.sla.alarms import DEFAULT_WARNING_MARGIN, service_resource
+from controller.sla.compliance import NO_DATA_RULE
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, evaluate, format_time, report_document
 from controller.sla.live import LiveConfig, ServiceOutcome, month_period
@@ -205,6 +206,7 @@ def _status_rows(outcomes: list[ServiceOutcome]) -> list[dict[str, Any]]:
                 "violations": []
                 if period is None
                 else [v.metric.value for v in period.compliance.violations],
+                "no-data": [] if period is None else [m.value for m in period.compliance.no_data],
                 "credit-percent": None
                 if period is None
                 else float(period.compliance.credit_percent),
@@ -221,6 +223,7 @@ _STATUS_COLUMNS = [
     "template",
     "compliant",
     "violations",
+    "no-data",
     "credit-percent",
     "health-score",
     "problem",
@@ -271,10 +274,17 @@ def run_command(
         headers=_STATUS_COLUMNS,
         rows=lambda data: [[_cell(r[c]) for c in _STATUS_COLUMNS] for r in data],
     )
+    _explain_no_data(rows, output_format)
 
 
 def _cell(value: Any) -> Any:
     return ",".join(value) if isinstance(value, list) else value
+
+
+def _explain_no_data(rows: list[dict[str, Any]], output_format: str) -> None:
+    """Below a table: why a period without violations can still be not compliant."""
+    if output_format != "json" and any(r["no-data"] for r in rows):
+        click.echo(f"\nno-data: {NO_DATA_RULE}.")
 
 
 @group.command(name="status")
@@ -298,6 +308,7 @@ def status_command(*, customer: str | None, database: str | None, output_format:
             "from": format_time(r.start_us),
             "compliant": r.compliant,
             "violations": [v["metric"] for v in r.document["violations"]],
+            "no-data": list(r.document.get("no-data", [])),
             "credit-percent": float(r.credit_percent),
             "health-score": r.health_score,
             "alarms": sum(1 for a in active if a.resource == service_resource(r.service_id)),
@@ -312,6 +323,7 @@ def status_command(*, customer: str | None, database: str | None, output_format:
         headers=columns,
         rows=lambda data: [[_cell(r[c]) for c in columns] for r in data],
     )
+    _explain_no_data(rows, output_format)
 
 
 @group.command(name="report")
