@@ -153,12 +153,16 @@ class Collector:
     # --- life cycle -------------------------------------------------------
 
     async def open(self) -> None:
-        """Prepare to poll: SNMP engine, events left open by an earlier run."""
+        """Prepare to poll: SNMP engine, events left open and last readings of an earlier run."""
         if self._snmp is not None:
             return
         self._snmp = SnmpPoller()
         open_events = await asyncio.to_thread(self._availability.events, open_only=True)
         self._tracker.seed((e.device, e.interface, e.kind) for e in open_events)
+        latest = await asyncio.to_thread(
+            self._telemetry.latest, devices=self._devices, source=Source.SNMP
+        )
+        self._sampler.resume(latest)
 
     async def start(self) -> None:
         """Start one polling task per device and group, the writer and the maintenance."""

@@ -11,11 +11,11 @@ DISMAN-PING-MIB results of each probe (RFC 4560): ``rtt-min-ms``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from controller.counters import CounterReading, counter_rate
-from controller.store.telemetry import Sample, SeriesKey, SeriesKind
+from controller.store.telemetry import Sample, SeriesKey, SeriesKind, StoredSample
 from southbound.opstate import InterfaceCounter, InterfaceState, OperStatus, ProbeResult
 
 US = 1_000_000
@@ -37,6 +37,34 @@ class Sampler:
         """Drop a device's previous readings (its next readings start afresh)."""
         for key in [k for k in self._previous if k.device == device]:
             del self._previous[key]
+
+    def resume(self, latest: Mapping[SeriesKey, StoredSample]) -> int:
+        """Take the newest stored readings as previous ones (a restarted collector).
+
+        Only counters read together with the agent's sysUpTime are taken (an
+        SNMP poll stores ``uptime-seconds`` at the same time as its counters):
+        the uptime tells whether the agent restarted while nobody polled
+        (:func:`controller.counters.is_discontinuity`), so the first rate is
+        either right over the whole gap or none, never a wrong one.  Values
+        above 2^53 come back from the store's float rounded.  Returns how many
+        readings were taken.
+        """
+        taken = 0
+        for key, stored in latest.items():
+            if key.kind is not SeriesKind.COUNTER or key in self._previous:
+                continue
+            uptime = latest.get(
+                SeriesKey(device=key.device, source=key.source, object="", metric="uptime-seconds")
+            )
+            if uptime is None or uptime.at_us != stored.at_us:
+                continue
+            self._previous[key] = CounterReading(
+                value=int(stored.value),
+                at=stored.at_us / US,
+                uptime=round(uptime.value * 100),
+            )
+            taken += 1
+        return taken
 
     def interfaces(
         self,

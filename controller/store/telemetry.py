@@ -223,6 +223,43 @@ class TelemetryRepository:
             rows = session.execute(query.order_by(table.c.at_us)).all()
         return [StoredSample(at_us=r.at_us, value=r.value, rate=r.rate) for r in rows]
 
+    def latest(self, *, devices: Iterable[str], source: str) -> dict[SeriesKey, StoredSample]:
+        """The newest raw sample of every series of ``devices`` read over ``source``.
+
+        One index probe per series (the primary key is series, time), so the
+        cost does not grow with the raw history kept.
+        """
+        series, sample = _SERIES, _SAMPLES
+        inner = sample.alias("newer")
+        newest = (
+            select(func.max(inner.c.at_us))
+            .where(inner.c.series_id == series.c.id)
+            .scalar_subquery()
+        )
+        query = (
+            select(series, sample.c.at_us, sample.c.value, sample.c.rate)
+            .join(sample, sample.c.series_id == series.c.id)
+            .where(
+                series.c.device.in_(set(devices)),
+                series.c.source == source,
+                sample.c.at_us == newest,
+            )
+        )
+        with self._store.session() as session:
+            rows = session.execute(query).all()
+        found = {}
+        for row in rows:
+            key = SeriesKey(
+                device=row.device,
+                source=row.source,
+                object=row.object,
+                metric=row.metric,
+                kind=SeriesKind(row.kind),
+            )
+            self._series[key] = row.id
+            found[key] = StoredSample(at_us=row.at_us, value=row.value, rate=row.rate)
+        return found
+
     def rollups(self, key: SeriesKey) -> list[Rollup]:
         """The 5-minute rollups of one series, oldest first."""
         table = _ROLLUPS
