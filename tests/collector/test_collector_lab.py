@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controller.collector import Collector, CollectorConfig, MetricGroup
+from controller.collector import Collector, CollectorConfig, MetricGroup, PollResult
 from controller.store import Store, open_store
 from controller.store.availability import AvailabilityRepository, EventKind
 from controller.store.telemetry import SeriesKey, SeriesKind, TelemetryRepository
@@ -245,3 +245,43 @@ def test_wrong_v3_credentials_fail_one_device_only(lab: LabState, tmp_path: Path
     assert rows[("pe2", "if-mib")]["failures"] == 1
     assert "credentials refused" in rows[("pe2", "if-mib")]["last_error"]
     assert rows[("pe1", "if-mib")]["failures"] == 0
+
+
+def test_netconf_get_of_interfaces_state_is_stored(lab: LabState, store: Store) -> None:
+    """Two ``<get>`` polls of pe1's ietf-interfaces state: counters with rates, oper-status."""
+    from southbound.netconf_state import NetconfStateReader
+
+    inventory = load_inventory(lab.inventory)
+    config = CollectorConfig(intervals={MetricGroup.NETCONF_INTERFACES: 60.0})
+    collector = Collector(
+        inventory=inventory,
+        store=store,
+        config=config,
+        devices=["pe1"],
+        netconf=NetconfStateReader(inventory),
+    )
+
+    async def two_rounds() -> list[list[PollResult]]:
+        try:
+            first = await collector.run_once()
+            await asyncio.sleep(1.5)
+            return [first, await collector.run_once()]
+        finally:
+            await collector.stop()
+
+    rounds = asyncio.run(two_rounds())
+    for results in rounds:
+        assert [(r.group, r.error) for r in results] == [(MetricGroup.NETCONF_INTERFACES, None)]
+    repo = TelemetryRepository(store)
+    for interface in ("eth1", "eth12"):
+        key = SeriesKey(
+            device="pe1", source="netconf", object=interface, metric="in-octets",
+            kind=SeriesKind.COUNTER,
+        )  # fmt: skip
+        samples = repo.samples(key)
+        assert len(samples) == 2 and samples[1].value >= samples[0].value > 0
+        assert samples[1].rate is not None and samples[1].rate >= 0
+        status = repo.samples(
+            SeriesKey(device="pe1", source="netconf", object=interface, metric="oper-status")
+        )
+        assert [s.value for s in status] == [1.0, 1.0]  # up (RFC 8343 oper-status)
