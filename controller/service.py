@@ -26,7 +26,7 @@ from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
 from controller.render.l3sm import Service, services_from_document
 from controller.render.resources import PoolName, ProbeProfile
 from controller.sla.catalog import SlaCatalog, bind_services, stored_catalog
-from controller.sla.orders import record_delivered, record_ordered
+from controller.sla.orders import record_delivered_many, record_ordered_many
 from controller.store import Store
 from controller.store.footprints import ServiceRepository, now
 from controller.transaction import DeviceDriver, DeviceResult
@@ -192,18 +192,15 @@ class Controller:
 
     def _ordered(self, changes: Mapping[str, Service | None]) -> None:
         """The first submission of a service is its order time (ITU-T E.800 provisioning)."""
-        at = now()
+        submitted = [s for s, service in changes.items() if service is not None]
         with self.store.session() as session:
-            for service_id, service in changes.items():
-                if service is not None:
-                    record_ordered(session, service_id=service_id, at=at)
+            record_ordered_many(session, service_ids=submitted, at=now())
 
     def _record(self, session: Session, plan: ChangePlan, *, tx: int | None) -> None:
         record(ServiceRepository(session), plan, tx=tx)
         at = now()
-        for service_id, service in plan.after.items():
-            if service is not None:
-                record_delivered(session, service_id=service_id, at=at)
+        delivered = [s for s, service in plan.after.items() if service is not None]
+        record_delivered_many(session, service_ids=delivered, at=at)
         if self._catalog is not None:
             bind_services(session, plan.after, plan.footprints, self._catalog, at=at)
 

@@ -27,8 +27,8 @@ from controller.render.l3sm import Service
 from controller.render.netsla_router import probe_owner
 from controller.render.resources import ProbeProfile, measured_pairs, probe_key
 from controller.render.tree import Config
-from controller.sla.orders import bind_service
-from controller.store.sla import Access, SlaRepository
+from controller.sla.orders import bind_many, to_us
+from controller.store.sla import Access, Binding, SlaRepository
 
 TEMPLATES = "netsla-sla:sla-templates"
 TIERS = "netsla-sla:tiers"
@@ -141,16 +141,21 @@ def bind_services(
     repo = SlaRepository(session)
     for name, entry in catalog.templates.items():
         repo.put_template(name, dict(entry))
+    since = to_us(at)
+    bindings: list[Binding] = []
     for service_id, service in services.items():
         template = catalog.template_for(service) if service is not None else None
         if service is None or template is None:
-            repo.unbind(service_id)
             continue
-        bind_service(
-            session,
-            service_id=service_id,
-            customer=service.vpn.customer,
-            template=template,
-            accesses=accesses_of(service, footprints.get(service_id, {})),
-            at=at,
+        bindings.append(
+            Binding(
+                service_id=service_id,
+                customer=service.vpn.customer,
+                template=template,
+                accesses=tuple(accesses_of(service, footprints.get(service_id, {}))),
+                since_us=since,
+            )
         )
+    bound = {b.service_id for b in bindings}
+    repo.unbind_many([s for s in services if s not in bound])
+    bind_many(session, bindings)

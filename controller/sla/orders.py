@@ -2,12 +2,14 @@
 
 The controller's service apply calls these inside its own unit of work:
 
-- :func:`record_ordered` when a service is submitted: the first submission
-  is the order time; a later re-submission of the same service keeps it.
-- :func:`record_delivered` when the service's transaction committed: the
-  first commit is the delivery time; later changes keep it.
-- :func:`bind_service` with the service's customer, SLA template and
-  accesses, so that the live evaluation knows what to evaluate.
+- :func:`record_ordered` (:func:`record_ordered_many`) when a service is
+  submitted: the first submission is the order time; a later re-submission
+  of the same service keeps it.
+- :func:`record_delivered` (:func:`record_delivered_many`) when the
+  service's transaction committed: the first commit is the delivery time;
+  later changes keep it.
+- :func:`bind_service` (:func:`bind_many`) with the service's customer, SLA
+  template and accesses, so that the live evaluation knows what to evaluate.
 """
 
 from __future__ import annotations
@@ -34,13 +36,23 @@ def to_us(at: datetime) -> int:
 
 def record_ordered(session: Session, *, service_id: str, at: datetime) -> OrderRecord:
     """Remember when ``service_id`` was first submitted (idempotent)."""
+    return record_ordered_many(session, service_ids=[service_id], at=at)[service_id]
+
+
+def record_ordered_many(
+    session: Session, *, service_ids: Sequence[str], at: datetime
+) -> dict[str, OrderRecord]:
+    """:func:`record_ordered` for many services: one read, at most one write."""
     repo = SlaRepository(session)
-    found = repo.order(service_id)
-    if found is not None:
-        return found
-    order = OrderRecord(service_id=service_id, ordered_us=to_us(at), delivered_us=None)
-    repo.put_order(order)
-    return order
+    found = repo.orders_of(service_ids)
+    ordered = to_us(at)
+    new = [
+        OrderRecord(service_id=s, ordered_us=ordered, delivered_us=None)
+        for s in dict.fromkeys(service_ids)
+        if s not in found
+    ]
+    repo.put_orders(new, stored=())
+    return found | {o.service_id: o for o in new}
 
 
 def record_delivered(session: Session, *, service_id: str, at: datetime) -> OrderRecord:
@@ -49,18 +61,34 @@ def record_delivered(session: Session, *, service_id: str, at: datetime) -> Orde
     A service delivered without a recorded order is taken as ordered at
     delivery (provisioning time zero) rather than dropped.
     """
+    return record_delivered_many(session, service_ids=[service_id], at=at)[service_id]
+
+
+def record_delivered_many(
+    session: Session, *, service_ids: Sequence[str], at: datetime
+) -> dict[str, OrderRecord]:
+    """:func:`record_delivered` for many services: one read, at most two writes.
+
+    Raises :class:`SlaInputError` (nothing written) when a service would be
+    delivered before it was ordered.
+    """
     repo = SlaRepository(session)
-    found = repo.order(service_id)
+    found = repo.orders_of(service_ids)
     delivered = to_us(at)
-    if found is None:
-        found = OrderRecord(service_id=service_id, ordered_us=delivered, delivered_us=None)
-    if found.delivered_us is not None:
-        return found
-    if delivered < found.ordered_us:
-        raise SlaInputError(source=f"order {service_id}", problem="delivered before ordered")
-    order = OrderRecord(service_id=service_id, ordered_us=found.ordered_us, delivered_us=delivered)
-    repo.put_order(order)
-    return order
+    out: dict[str, OrderRecord] = {}
+    for service_id in dict.fromkeys(service_ids):
+        order = found.get(service_id)
+        if order is not None and order.delivered_us is not None:
+            out[service_id] = order
+            continue
+        ordered = delivered if order is None else order.ordered_us
+        if delivered < ordered:
+            raise SlaInputError(source=f"order {service_id}", problem="delivered before ordered")
+        out[service_id] = OrderRecord(
+            service_id=service_id, ordered_us=ordered, delivered_us=delivered
+        )
+    repo.put_orders([o for s, o in out.items() if found.get(s) != o], stored=found)
+    return out
 
 
 def bind_service(
@@ -82,6 +110,11 @@ def bind_service(
     )
     SlaRepository(session).bind(binding)
     return binding
+
+
+def bind_many(session: Session, bindings: Sequence[Binding]) -> None:
+    """:func:`bind_service` for many services, in at most three statements."""
+    SlaRepository(session).bind_many(bindings)
 
 
 def for_engine(records: Iterable[OrderRecord]) -> list[Order]:

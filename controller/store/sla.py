@@ -19,17 +19,35 @@ works inside one session (the caller's unit of work), like
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controller.store import Base
 
 _NAME = 200
 _PATH = 400
+_CHUNK = 500  # bound on IN-list sizes
+
+
+def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(items))
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
 
 
 class SlaTemplateRow(Base):
@@ -184,6 +202,15 @@ class AlarmChangeRecord:
     text: str
 
 
+def _accesses_json(accesses: Iterable[Access]) -> str:
+    return json.dumps(
+        [
+            {"site": a.site, "device": a.device, "port": a.port, "probes": list(a.probes)}
+            for a in accesses
+        ]
+    )
+
+
 def _binding(row: SlaBindingRow) -> Binding:
     accesses = tuple(
         Access(site=a["site"], device=a["device"], port=a["port"], probes=tuple(a["probes"]))
@@ -257,30 +284,38 @@ class SlaRepository:
 
     def bind(self, binding: Binding) -> None:
         """Create or replace a service's binding (its ``since_us`` is kept when it exists)."""
-        accesses = json.dumps(
-            [
-                {"site": a.site, "device": a.device, "port": a.port, "probes": list(a.probes)}
-                for a in binding.accesses
-            ]
-        )
-        row = self.session.get(SlaBindingRow, binding.service_id)
-        if row is None:
-            self.session.add(
-                SlaBindingRow(
-                    service_id=binding.service_id,
-                    customer=binding.customer,
-                    template=binding.template,
-                    accesses=accesses,
-                    since_us=binding.since_us,
-                )
-            )
-            return
-        row.customer, row.template, row.accesses = binding.customer, binding.template, accesses
+        self.bind_many([binding])
+
+    def bind_many(self, bindings: Sequence[Binding]) -> None:
+        """Create or replace bindings (an existing one keeps ``since_us``) in three statements."""
+        ids = [b.service_id for b in bindings]
+        existing: set[str] = set()
+        for chunk in _chunks(ids):
+            query = select(SlaBindingRow.service_id).where(SlaBindingRow.service_id.in_(chunk))
+            existing.update(self.session.scalars(query))
+        rows = [
+            {
+                "service_id": b.service_id,
+                "customer": b.customer,
+                "template": b.template,
+                "accesses": _accesses_json(b.accesses),
+            }
+            for b in bindings
+        ]
+        new = [r | {"since_us": b.since_us} for r, b in zip(rows, bindings, strict=True)]
+        added = [r for r in new if r["service_id"] not in existing]
+        changed = [r for r in rows if r["service_id"] in existing]
+        if added:
+            self.session.execute(insert(SlaBindingRow), added)
+        if changed:
+            self.session.execute(update(SlaBindingRow), changed)
 
     def unbind(self, service_id: str) -> None:
-        row = self.session.get(SlaBindingRow, service_id)
-        if row is not None:
-            self.session.delete(row)
+        self.unbind_many([service_id])
+
+    def unbind_many(self, service_ids: Sequence[str]) -> None:
+        for chunk in _chunks(service_ids):
+            self.session.execute(delete(SlaBindingRow).where(SlaBindingRow.service_id.in_(chunk)))
 
     def bindings_of(self, service_ids: Iterable[str]) -> list[Binding]:
         """The bindings of these services (those that have one)."""
@@ -359,6 +394,20 @@ class SlaRepository:
             service_id=row.service_id, ordered_us=row.ordered_us, delivered_us=row.delivered_us
         )
 
+    def orders_of(self, service_ids: Sequence[str]) -> dict[str, OrderRecord]:
+        """The orders of these services (those that have one), read in one query."""
+        out: dict[str, OrderRecord] = {}
+        for chunk in _chunks(service_ids):
+            rows = self.session.execute(
+                select(
+                    SlaOrderRow.service_id, SlaOrderRow.ordered_us, SlaOrderRow.delivered_us
+                ).where(SlaOrderRow.service_id.in_(chunk))
+            )
+            out.update(
+                {s: OrderRecord(service_id=s, ordered_us=o, delivered_us=d) for s, o, d in rows}
+            )
+        return out
+
     def put_order(self, order: OrderRecord) -> None:
         self.session.merge(
             SlaOrderRow(
@@ -367,6 +416,21 @@ class SlaRepository:
                 delivered_us=order.delivered_us,
             )
         )
+
+    def put_orders(self, orders: Sequence[OrderRecord], *, stored: Iterable[str]) -> None:
+        """Write orders in at most two statements; ``stored``: ids that already have a row."""
+        known = set(stored)
+        rows = [
+            {"service_id": o.service_id, "ordered_us": o.ordered_us}
+            | {"delivered_us": o.delivered_us}
+            for o in orders
+        ]
+        added = [r for r in rows if r["service_id"] not in known]
+        changed = [r for r in rows if r["service_id"] in known]
+        if added:
+            self.session.execute(insert(SlaOrderRow), added)
+        if changed:
+            self.session.execute(update(SlaOrderRow), changed)
 
     # --- results -----------------------------------------------------------
 
