@@ -107,18 +107,31 @@ def diff_configs(
 
 def _fold(edits: list[Edit], schema: PlatformSchema) -> list[Edit]:
     deleted = {e.node for e in edits if e.operation == Operation.DELETE}
+    if not deleted:
+        return edits
+    parents: dict[str, NodeId | None] = {}  # per kind: its parent (keys cut from the node)
     out = []
     for edit in edits:
-        parent = schema.parent_of(edit.node)
+        parent = _parent(schema, edit.node, parents)
         covered = False
         while parent is not None:
             if parent in deleted:
                 covered = True
                 break
-            parent = schema.parent_of(parent)
+            parent = _parent(schema, parent, parents)
         if not covered:
             out.append(edit)
     return out
+
+
+def _parent(schema: PlatformSchema, node: NodeId, cache: dict[str, NodeId | None]) -> NodeId | None:
+    """``schema.parent_of(node)``, the schema walk done once per kind."""
+    if node.kind not in cache:
+        cache[node.kind] = schema.parent_of(NodeId(node.kind, node.keys))
+    found = cache[node.kind]
+    if found is None:
+        return None
+    return NodeId(found.kind, node.keys[: len(found.keys)])
 
 
 def apply_edits(config: Mapping[NodeId, Leaves], edits: list[Edit]) -> dict[NodeId, Leaves]:

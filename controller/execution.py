@@ -170,7 +170,7 @@ def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChan
         device=push.device,
         driver=driver,
         payload=push.payload(),
-        reverse=push.reverse_payload(),
+        reverse=push.reverse_payload,
         quirks=quirks,
     )
 

@@ -110,8 +110,13 @@ class DeviceChange:
     device: str
     driver: DeviceDriver
     payload: etree._Element
-    reverse: etree._Element
+    # The rollback plan, or what builds it: called only when a device that
+    # already committed must be put back (most transactions never need it).
+    reverse: etree._Element | Callable[[], etree._Element]
     quirks: Quirks = DEFAULT_QUIRKS
+
+    def reverse_payload(self) -> etree._Element:
+        return self.reverse() if callable(self.reverse) else self.reverse
 
 
 @dataclass(slots=True)
@@ -311,10 +316,10 @@ class Transaction:
         """Apply the reverse edit: the rollback plan of a device already changed."""
         d, result = change.driver, self.results[change.device]
         if result.strategy == Strategy.RUNNING:
-            await d.edit_config(change.reverse, target=Datastore.RUNNING)
+            await d.edit_config(change.reverse_payload(), target=Datastore.RUNNING)
             return
         await d.discard_changes()
-        await d.edit_config(change.reverse, target=Datastore.CANDIDATE)
+        await d.edit_config(change.reverse_payload(), target=Datastore.CANDIDATE)
         await d.commit()
 
     async def _unlock(self, change: DeviceChange) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from controller.footprint import BASELINE, Claim, Share, share_key
@@ -333,33 +333,56 @@ class ServiceRepository:
 
     def release(self, service_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
         """Drop the service's hold on ``keys``; free values nobody else holds."""
-        for pool, scope, owner in keys:
-            where = and_(
-                AllocationHolderRow.pool == pool,
-                AllocationHolderRow.scope == scope,
-                AllocationHolderRow.owner == owner,
-            )
-            self.session.execute(
-                delete(AllocationHolderRow).where(
-                    where, AllocationHolderRow.service_id == service_id
-                )
-            )
-            others = self.session.scalar(
-                select(func.count()).select_from(AllocationHolderRow).where(where)
-            )
-            if not others:
-                self.session.execute(
-                    delete(AllocationRow).where(
-                        AllocationRow.pool == pool,
-                        AllocationRow.scope == scope,
-                        AllocationRow.owner == owner,
-                    )
-                )
+        wanted = sorted(set(keys))
+        if not wanted:
+            return
+        table: Any = AllocationHolderRow.__table__
+        holder = table.c
+        self.session.execute(
+            delete(table).where(
+                holder.pool == bindparam("p"),
+                holder.scope == bindparam("s"),
+                holder.owner == bindparam("o"),
+                holder.service_id == service_id,
+            ),
+            [{"p": p, "s": sc, "o": o} for p, sc, o in wanted],
+        )
+        self._free_unheld(wanted)
 
     def release_many(self, service_ids: list[str]) -> None:
-        """Let go of everything the services hold (on delete)."""
-        for service_id, keys in sorted(self.holdings_many(service_ids).items()):
-            self.release(service_id, keys)
+        """Let go of everything the services hold (on delete), in a few statements."""
+        held = self.holdings_many(service_ids)
+        for chunk in _chunks(sorted(held)):
+            self.session.execute(
+                delete(AllocationHolderRow).where(AllocationHolderRow.service_id.in_(chunk))
+            )
+        self._free_unheld(sorted({k for keys in held.values() for k in keys}))
+
+    def _free_unheld(self, keys: list[tuple[str, str, str]]) -> None:
+        """Delete the allocations among ``keys`` that no service holds any more."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for pool, scope, owner in keys:
+            groups.setdefault((pool, scope), []).append(owner)
+        for (pool, scope), owners in groups.items():
+            for chunk in _chunks(owners):
+                still = set(
+                    self.session.scalars(
+                        select(AllocationHolderRow.owner).where(
+                            AllocationHolderRow.pool == pool,
+                            AllocationHolderRow.scope == scope,
+                            AllocationHolderRow.owner.in_(chunk),
+                        )
+                    )
+                )
+                free = [o for o in chunk if o not in still]
+                if free:
+                    self.session.execute(
+                        delete(AllocationRow).where(
+                            AllocationRow.pool == pool,
+                            AllocationRow.scope == scope,
+                            AllocationRow.owner.in_(free),
+                        )
+                    )
 
     def holdings(self, service_id: str) -> list[tuple[str, str, str]]:
         return self.holdings_many([service_id]).get(service_id, [])
