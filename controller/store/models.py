@@ -11,4 +11,5 @@ from controller.store import (  # noqa: F401
     services,
     sla,
     telemetry,
+    tokens,
 )
