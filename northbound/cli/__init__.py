@@ -31,8 +31,10 @@ def _register() -> None:
         device,
         incident,
         lab,
+        serve,
         service,
         sla,
+        token,
         transaction,
         validate,
     )
@@ -47,6 +49,8 @@ def _register() -> None:
     cli.add_command(device.group)
     cli.add_command(incident.group)
     cli.add_command(alarm.group)
+    cli.add_command(serve.command)
+    cli.add_command(token.group)
 
 
 _register()

@@ -106,6 +106,7 @@ class ServiceApi:
             catalog = catalog_of([data])
             if principal.role is not Role.OPERATOR:
                 await asyncio.to_thread(self._check_customer, principal, changes, catalog)
+            self.controller.command = _journal_command("ApplyServices", principal)
             return await self.controller.apply(
                 changes, dry_run=dry_run, options=options, catalog=catalog
             )
@@ -115,6 +116,7 @@ class ServiceApi:
     ) -> Outcome:
         await self.get(principal, service_id)  # refuses what the principal does not see
         async with self._changes:
+            self.controller.command = _journal_command("DeleteService", principal)
             return await self.controller.apply({service_id: None}, dry_run=dry_run, options=options)
 
     def _check_customer(
@@ -137,6 +139,11 @@ class ServiceApi:
                     f"sla-template {name!r} differs from the stored one: "
                     "only an operator defines SLA templates"
                 )
+
+
+def _journal_command(method: str, principal: Principal) -> str:
+    """What the transaction journal records as the command: the call and the token's id."""
+    return f"grpc netsla.v1.ServiceManagement/{method} token={principal.token_id}"
 
 
 def _canonical(entry: Mapping[str, Any] | None) -> str:
