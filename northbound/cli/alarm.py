@@ -6,8 +6,9 @@ import click
 
 from controller.sla import opstate
 from controller.store.sla import SlaRepository
+from northbound.cli.options import database_option
 from northbound.cli.output import emit, format_option
-from northbound.cli.slastore import database_option, store_at
+from northbound.cli.slastore import store_at
 
 
 @click.group(name="alarm")

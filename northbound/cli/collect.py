@@ -15,8 +15,7 @@ from prometheus_client import start_http_server
 from controller.collector import Collector, CollectorConfig, MetricGroup, PollResult
 from controller.store import open_store
 from controller.store.availability import AvailabilityRepository
-from lab.state import paths
-from northbound.cli.lab import DEFAULT_LAB
+from northbound.cli.options import database_option, default_inventory, inventory_option
 from northbound.cli.output import (
     EXIT_BAD_INPUT,
     OutputFormat,
@@ -29,24 +28,6 @@ from northbound.cli.output import (
 from southbound.inventory import load_inventory
 from southbound.netconf_state import NetconfStateReader
 from southbound.snmp import SnmpVersion
-
-_DEFAULT_INVENTORY = paths(DEFAULT_LAB).inventory
-
-database_option = click.option(
-    "--database",
-    "database",
-    envvar="NETSLA_DATABASE",
-    help="SQLAlchemy URL of the store (default: SQLite in the user's data folder).",
-)
-inventory_option = click.option(
-    "--inventory",
-    "inventory_path",
-    envvar="NETSLA_INVENTORY",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=_DEFAULT_INVENTORY,
-    show_default=True,
-    help="Device inventory (YAML).",
-)
 
 
 def _intervals(values: tuple[str, ...], no_netconf: bool) -> dict[MetricGroup, float]:
@@ -183,7 +164,7 @@ async def _run_once(collector: Collector) -> list[PollResult]:
 def collect_command(
     *,
     once: bool,
-    inventory_path: Path,
+    inventory_path: Path | None,
     database: str | None,
     intervals: tuple[str, ...],
     no_netconf: bool,
@@ -196,7 +177,7 @@ def collect_command(
 ) -> None:
     """Collect operational state (SNMP, NETCONF) from every device into the store."""
     collector = _collector(
-        inventory_path=inventory_path,
+        inventory_path=inventory_path or default_inventory(),
         database=database,
         intervals=_intervals(intervals, no_netconf),
         snmp_version=snmp_version,

@@ -25,6 +25,7 @@ from controller.service import Controller
 from controller.store import Store, open_store
 from controller.sync import Sync
 from controller.transaction import DeviceResult, Phase, Progress
+from northbound.cli.options import database_option, default_inventory, inventory_option
 from southbound.inventory import Inventory, load_inventory
 from southbound.netconf import NetconfPool
 
@@ -32,25 +33,9 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def default_inventory() -> Path:
-    root = Path(os.environ.get("NETSLA_LAB_ROOT", "/var/lib/netsla/lab"))
-    return root / "netsla" / "inventory.yaml"
-
-
 def controller_options(func: F) -> F:
-    func = click.option(
-        "--inventory",
-        "inventory_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Device inventory (default: the lab's).",
-    )(func)
-    return click.option(
-        "--database",
-        "database",
-        default=None,
-        help="SQLAlchemy URL (default: SQLite in the user's data folder).",
-    )(func)
+    """``--inventory`` and ``--database``."""
+    return inventory_option(database_option(func))
 
 
 PAUSE_ENV = "NETSLA_DEBUG_PAUSE_BEFORE_CONFIRM"

@@ -10,8 +10,9 @@ from controller.sla import incidents
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import format_time
 from controller.store.sla import IncidentRecord, SlaRepository
+from northbound.cli.options import database_option
 from northbound.cli.output import emit, format_option
-from northbound.cli.slastore import database_option, store_at, time_us
+from northbound.cli.slastore import store_at, time_us
 
 
 @click.group(name="incident")

@@ -22,8 +22,9 @@ from controller.sla.report import report_html, report_json
 from controller.sla.template import TOP, SlaTemplate, load_templates
 from controller.store.sla import Access, Binding, ResultRecord, SlaRepository
 from controller.validation import DocFormat, validate_document
+from northbound.cli.options import database_option
 from northbound.cli.output import EXIT_BAD_INPUT, emit, emit_json, fail, format_option
-from northbound.cli.slastore import database_option, now_us, samples_option, store_at, time_us
+from northbound.cli.slastore import now_us, samples_option, store_at, time_us
 from northbound.cli.slastore import samples as read_samples
 
 _FILE = click.Path(path_type=Path, dir_okay=False)

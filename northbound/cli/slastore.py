@@ -12,12 +12,6 @@ from controller.sla.csvinput import SampleChunk
 from controller.sla.errors import SlaInputError
 from controller.store import Store, open_store
 
-database_option = click.option(
-    "--database",
-    "database",
-    envvar="NETSLA_DATABASE",
-    help="SQLAlchemy URL of the store (default: SQLite in the user's data folder).",
-)
 samples_option = click.option(
     "--samples",
     "samples_path",
