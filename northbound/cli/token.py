@@ -11,8 +11,9 @@ import click
 from controller.sla.evaluate import format_time
 from controller.store.tokens import TokenRecord
 from controller.tokens import Role, Tokens
+from northbound.cli.options import database_option
 from northbound.cli.output import EXIT_BAD_INPUT, emit, fail, format_option
-from northbound.cli.slastore import database_option, store_at
+from northbound.cli.slastore import store_at
 
 
 @click.group(name="token")
