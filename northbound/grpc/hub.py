@@ -86,6 +86,11 @@ class EventHub:
             with contextlib.suppress(asyncio.QueueFull):
                 subscriber.queue.put_nowait(None)
 
+    @property
+    def subscriber_count(self) -> int:
+        """Streams listening now."""
+        return len(self._subscribers)
+
     def notify(self) -> None:
         """Something was stored: read it now rather than at the next poll."""
         self._wake.set()

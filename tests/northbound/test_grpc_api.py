@@ -246,6 +246,15 @@ def test_bad_names_and_page_tokens_are_invalid_arguments(tmp_path: Path) -> None
 # --- events -------------------------------------------------------------------
 
 
+async def listening(api: Api, streams: int) -> None:
+    """Wait until the server has registered ``streams`` event streams."""
+    for _ in range(500):
+        if api.server.hub.subscriber_count >= streams:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{streams} stream(s) never registered")
+
+
 async def take(stream: Any, count: int, timeout: float = 10.0) -> list[pb.SlaEvent]:
     out: list[pb.SlaEvent] = []
 
@@ -266,7 +275,7 @@ def test_alarms_stored_by_an_sla_round_are_streamed_to_their_customer(tmp_path: 
         request = pb.StreamSlaEventsRequest(parent="customers/-")
         acme = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
         operator = api.sla.StreamSlaEvents(request, metadata=api.auth("operator"))
-        await asyncio.sleep(0.3)  # the streams are registered
+        await listening(api, 2)
         await evaluated(api)  # no samples: measurement-gap alarms are raised
         seen = await take(acme, 5)  # 3 alarms and 2 results (period, rolling) of acme
         assert all(e.cursor for e in seen)
@@ -290,7 +299,7 @@ def test_a_stream_resumes_after_its_last_cursor_with_what_it_missed(tmp_path: Pa
         bind_examples(api.store)
         request = pb.StreamSlaEventsRequest(parent="customers/acme")
         first = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
-        await asyncio.sleep(0.3)
+        await listening(api, 1)
         await evaluated(api)
         seen = await take(first, 5)
         first.cancel()
@@ -335,3 +344,38 @@ def test_health_and_reflection_are_served(tmp_path: Path, service: str) -> None:
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
     run(tmp_path, scenario)
+
+
+def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> None:
+    from controller.store import open_store
+    from controller.tokens import Principal, Role
+    from northbound.grpc.errors import FellBehind
+    from northbound.grpc.hub import EventHub
+
+    async def scenario() -> None:
+        store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+        store_templates(store)
+        bind_examples(store)
+        hub = EventHub(store, poll_interval=60, max_backlog=2)
+        await hub.start()
+        operator = Principal(token_id="t", role=Role.OPERATOR)
+        stream = hub.subscribe(operator, None)
+        first = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0.05)  # subscribed
+        await asyncio.to_thread(lambda: live.run(store, now_us=T0_US))
+        assert await hub.poll() > 2
+        delivered = [await first]
+        with pytest.raises(FellBehind):  # what was queued comes first, then the end
+            while True:
+                delivered.append(await stream.__anext__())
+        assert len(delivered) == 2
+        # Resuming from the last cursor delivered gives the rest, from the store.
+        got = delivered[-1]
+        rest = hub.subscribe(operator, got.cursor)
+        replayed = [await rest.__anext__() for _ in range(3)]
+        assert all(not got.cursor.covers(e) for e in replayed)
+        await rest.aclose()
+        await hub.stop()
+        store.close()
+
+    asyncio.run(scenario())
