@@ -34,7 +34,8 @@ from enum import StrEnum
 from controller.sla import health
 from controller.sla.evaluate import SlaReport
 from controller.sla.metrics import NETWORK_METRICS, Metric
-from controller.store.sla import AlarmChangeRecord, AlarmRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import AlarmChangeRecord, AlarmRecord
 
 DEFAULT_WARNING_MARGIN = Decimal("0.2")
 CLEARED = "cleared"

@@ -28,7 +28,8 @@ from controller.render.netsla_router import probe_owner
 from controller.render.resources import ProbeProfile, measured_pairs, probe_key
 from controller.render.tree import Config
 from controller.sla.orders import bind_many, to_us
-from controller.store.sla import Access, Binding, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding
 
 TEMPLATES = "netsla-sla:sla-templates"
 TIERS = "netsla-sla:tiers"

@@ -27,7 +27,8 @@ from controller.sla.csvinput import SampleChunk
 from controller.sla.errors import SlaInputError
 from controller.sla.process import Incident
 from controller.store.availability import AvailabilityEvent, EventKind
-from controller.store.sla import Binding, IncidentRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Binding, IncidentRecord
 
 DEFAULT_STEP_US = 5_000_000  # one virtual packet every 5 s: 60 per 5-minute interval
 REACHABILITY_PROBE = "reachability"

@@ -49,7 +49,8 @@ from controller.sla.template import SlaTemplate
 from controller.store import Store
 from controller.store.availability import AvailabilityEvent, AvailabilityRepository
 from controller.store.probes import ProbePacketRepository, ProbeRef
-from controller.store.sla import Binding, ResultRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Binding, ResultRecord
 
 US = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from typing import Any
 
 from controller.sla.evaluate import format_time
 from controller.sla.metrics import Metric
-from controller.store.sla import AlarmChangeRecord, AlarmRecord, ResultRecord
+from controller.store.slarecords import AlarmChangeRecord, AlarmRecord, ResultRecord
 
 _DIGITS = {
     Metric.DELAY_MS: 3,

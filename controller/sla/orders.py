@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from controller.sla.errors import SlaInputError
 from controller.sla.process import Order
-from controller.store.sla import Access, Binding, OrderRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding, OrderRecord
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

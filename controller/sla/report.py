@@ -29,7 +29,8 @@ from controller.sla.series import ProbeSeries, interval_series
 from controller.store import Store
 from controller.store.availability import AvailabilityRepository
 from controller.store.probes import ProbePacketRepository
-from controller.store.sla import IncidentRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import IncidentRecord
 
 _CSS = """
 body { font-family: sans-serif; margin: 2em; color: #222; }

@@ -18,7 +18,8 @@ from typing import Any
 from controller.sla import opstate
 from controller.sla.alarms import service_resource
 from controller.store import Store
-from controller.store.sla import AlarmRecord, Binding, ResultRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import AlarmRecord, Binding, ResultRecord
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

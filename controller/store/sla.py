@@ -13,14 +13,14 @@
 
 Times are integer microseconds since the epoch.  :class:`SlaRepository`
 works inside one session (the caller's unit of work), like
-:class:`controller.journal.Journal`.
+:class:`controller.journal.Journal`.  Its records are in
+:mod:`controller.store.slarecords`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +38,36 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controller.store import Base
+from controller.store.slarecords import (
+    AlarmChangeRecord,
+    AlarmRecord,
+    Binding,
+    IncidentRecord,
+    OrderRecord,
+    ResultRecord,
+    accesses_json,
+    alarm_change_from_row,
+    alarm_from_row,
+    binding_from_row,
+    incident_from_row,
+    result_from_row,
+)
+
+__all__ = [
+    # Transitional: controller/sla/events.py and northbound/grpc/convert.py still
+    # import these two records from here; they go once those import them from
+    # controller.store.slarecords.
+    "AlarmChangeRecord",
+    "ResultRecord",
+    "SlaAlarmChangeRow",
+    "SlaAlarmRow",
+    "SlaBindingRow",
+    "SlaIncidentRow",
+    "SlaOrderRow",
+    "SlaRepository",
+    "SlaResultRow",
+    "SlaTemplateRow",
+]
 
 _NAME = 200
 _PATH = 400
@@ -123,150 +153,6 @@ class SlaAlarmChangeRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Access:
-    """A site network access of a service: its PE device and port, and its probes."""
-
-    site: str
-    device: str
-    port: str
-    probes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Binding:
-    service_id: str
-    customer: str
-    template: str
-    accesses: tuple[Access, ...]
-    since_us: int
-
-    @property
-    def probes(self) -> tuple[str, ...]:
-        return tuple(p for access in self.accesses for p in access.probes)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IncidentRecord:
-    id: int
-    service_id: str
-    opened_us: int
-    cleared_us: int | None
-    excluded: bool
-    event_id: int | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OrderRecord:
-    service_id: str
-    ordered_us: int
-    delivered_us: int | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResultRecord:
-    service_id: str
-    window: str
-    start_us: int
-    end_us: int
-    customer: str
-    template: str
-    compliant: bool
-    credit_percent: str
-    health_score: int
-    evaluated_us: int
-    document: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AlarmRecord:
-    resource: str
-    alarm_type_id: str
-    qualifier: str
-    time_created_us: int
-    is_cleared: bool
-    last_raised_us: int
-    last_changed_us: int
-    severity: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AlarmChangeRecord:
-    resource: str
-    alarm_type_id: str
-    qualifier: str
-    time_us: int
-    severity: str
-    text: str
-
-
-def _accesses_json(accesses: Iterable[Access]) -> str:
-    return json.dumps(
-        [
-            {"site": a.site, "device": a.device, "port": a.port, "probes": list(a.probes)}
-            for a in accesses
-        ]
-    )
-
-
-def _binding(row: SlaBindingRow) -> Binding:
-    accesses = tuple(
-        Access(site=a["site"], device=a["device"], port=a["port"], probes=tuple(a["probes"]))
-        for a in json.loads(row.accesses)
-    )
-    return Binding(
-        service_id=row.service_id,
-        customer=row.customer,
-        template=row.template,
-        accesses=accesses,
-        since_us=row.since_us,
-    )
-
-
-def _incident(row: SlaIncidentRow) -> IncidentRecord:
-    return IncidentRecord(
-        id=row.id,
-        service_id=row.service_id,
-        opened_us=row.opened_us,
-        cleared_us=row.cleared_us,
-        excluded=row.excluded,
-        event_id=row.event_id,
-        text=row.text,
-    )
-
-
-def _alarm(row: SlaAlarmRow) -> AlarmRecord:
-    return AlarmRecord(
-        resource=row.resource,
-        alarm_type_id=row.alarm_type_id,
-        qualifier=row.qualifier,
-        time_created_us=row.time_created_us,
-        is_cleared=row.is_cleared,
-        last_raised_us=row.last_raised_us,
-        last_changed_us=row.last_changed_us,
-        severity=row.severity,
-        text=row.text,
-    )
-
-
-def _result(row: SlaResultRow) -> ResultRecord:
-    return ResultRecord(
-        service_id=row.service_id,
-        window=row.window,
-        start_us=row.start_us,
-        end_us=row.end_us,
-        customer=row.customer,
-        template=row.template,
-        compliant=row.compliant,
-        credit_percent=row.credit_percent,
-        health_score=row.health_score,
-        evaluated_us=row.evaluated_us,
-        document=json.loads(row.document),
-    )
-
-
 class SlaRepository:
     """Reads and writes the SLA tables inside one session (the caller commits)."""
 
@@ -298,7 +184,7 @@ class SlaRepository:
                 "service_id": b.service_id,
                 "customer": b.customer,
                 "template": b.template,
-                "accesses": _accesses_json(b.accesses),
+                "accesses": accesses_json(b.accesses),
             }
             for b in bindings
         ]
@@ -320,13 +206,13 @@ class SlaRepository:
     def bindings_of(self, service_ids: Iterable[str]) -> list[Binding]:
         """The bindings of these services (those that have one)."""
         query = select(SlaBindingRow).where(SlaBindingRow.service_id.in_(list(service_ids)))
-        return [_binding(row) for row in self.session.scalars(query).all()]
+        return [binding_from_row(row) for row in self.session.scalars(query).all()]
 
     def bindings(self, *, customer: str | None = None) -> list[Binding]:
         query = select(SlaBindingRow).order_by(SlaBindingRow.service_id)
         if customer is not None:
             query = query.where(SlaBindingRow.customer == customer)
-        return [_binding(row) for row in self.session.scalars(query).all()]
+        return [binding_from_row(row) for row in self.session.scalars(query).all()]
 
     # --- incidents ---------------------------------------------------------
 
@@ -343,11 +229,11 @@ class SlaRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return _incident(row)
+        return incident_from_row(row)
 
     def incident(self, incident_id: int) -> IncidentRecord | None:
         row = self.session.get(SlaIncidentRow, incident_id)
-        return None if row is None else _incident(row)
+        return None if row is None else incident_from_row(row)
 
     def incident_for_event(self, *, service_id: str, event_id: int) -> IncidentRecord | None:
         row = self.session.scalars(
@@ -355,7 +241,7 @@ class SlaRepository:
                 SlaIncidentRow.service_id == service_id, SlaIncidentRow.event_id == event_id
             )
         ).one_or_none()
-        return None if row is None else _incident(row)
+        return None if row is None else incident_from_row(row)
 
     def set_incident(
         self, incident_id: int, *, cleared_us: int | None = None, excluded: bool | None = None
@@ -368,7 +254,7 @@ class SlaRepository:
             row.cleared_us = cleared_us
         if excluded is not None:
             row.excluded = excluded
-        return _incident(row)
+        return incident_from_row(row)
 
     def incidents(
         self, *, service_id: str | None = None, open_only: bool = False, customer: str | None = None
@@ -382,7 +268,7 @@ class SlaRepository:
             ).where(SlaBindingRow.customer == customer)
         if open_only:
             query = query.where(SlaIncidentRow.cleared_us.is_(None))
-        return [_incident(row) for row in self.session.scalars(query).all()]
+        return [incident_from_row(row) for row in self.session.scalars(query).all()]
 
     # --- orders ------------------------------------------------------------
 
@@ -465,7 +351,7 @@ class SlaRepository:
             query = query.where(SlaResultRow.window == window)
         if customer is not None:
             query = query.where(SlaResultRow.customer == customer)
-        return [_result(row) for row in self.session.scalars(query).all()]
+        return [result_from_row(row) for row in self.session.scalars(query).all()]
 
     def delete_results(self, *, service_id: str, window: str) -> None:
         """Forget the results of one window kind of a service (the rolling window moves)."""
@@ -483,7 +369,7 @@ class SlaRepository:
         )
         if active_only:
             query = query.where(SlaAlarmRow.is_cleared.is_(False))
-        return [_alarm(row) for row in self.session.scalars(query).all()]
+        return [alarm_from_row(row) for row in self.session.scalars(query).all()]
 
     def put_alarm(self, alarm: AlarmRecord, change: AlarmChangeRecord) -> None:
         """Write an alarm's new state together with the status change that led to it."""
@@ -515,14 +401,4 @@ class SlaRepository:
         query = select(SlaAlarmChangeRow).order_by(SlaAlarmChangeRow.id)
         if resource is not None:
             query = query.where(SlaAlarmChangeRow.resource == resource)
-        return [
-            AlarmChangeRecord(
-                resource=r.resource,
-                alarm_type_id=r.alarm_type_id,
-                qualifier=r.qualifier,
-                time_us=r.time_us,
-                severity=r.severity,
-                text=r.text,
-            )
-            for r in self.session.scalars(query).all()
-        ]
+        return [alarm_change_from_row(row) for row in self.session.scalars(query).all()]

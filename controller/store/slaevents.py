@@ -12,24 +12,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from controller.store.sla import (
+from controller.store.sla import SlaAlarmChangeRow, SlaResultRow
+from controller.store.slarecords import (
     AlarmChangeRecord,
     ResultRecord,
-    SlaAlarmChangeRow,
-    SlaResultRow,
-    _result,
+    alarm_change_from_row,
+    result_from_row,
 )
-
-
-def _change(row: SlaAlarmChangeRow) -> AlarmChangeRecord:
-    return AlarmChangeRecord(
-        resource=row.resource,
-        alarm_type_id=row.alarm_type_id,
-        qualifier=row.qualifier,
-        time_us=row.time_us,
-        severity=row.severity,
-        text=row.text,
-    )
 
 
 class SlaEventRepository:
@@ -52,7 +41,7 @@ class SlaEventRepository:
             .order_by(SlaAlarmChangeRow.id)
             .limit(limit)
         )
-        return [(row.id, _change(row)) for row in self.session.scalars(query).all()]
+        return [(row.id, alarm_change_from_row(row)) for row in self.session.scalars(query).all()]
 
     def severity_before(
         self, *, resource: str, alarm_type_id: str, qualifier: str, change_id: int
@@ -78,4 +67,4 @@ class SlaEventRepository:
             .where(SlaResultRow.evaluated_us >= evaluated_us)
             .order_by(SlaResultRow.evaluated_us, SlaResultRow.service_id, SlaResultRow.window)
         )
-        return [_result(row) for row in self.session.scalars(query).all()]
+        return [result_from_row(row) for row in self.session.scalars(query).all()]

@@ -9,7 +9,8 @@ import click
 from controller.sla import incidents
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import format_time
-from controller.store.sla import IncidentRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import IncidentRecord
 from northbound.cli.options import database_option
 from northbound.cli.output import emit, format_option
 from northbound.cli.slastore import store_at, time_us

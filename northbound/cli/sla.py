@@ -20,7 +20,8 @@ from controller.sla.live import run as live_run
 from controller.sla.report import build as build_report
 from controller.sla.report import report_html, report_json
 from controller.sla.template import TOP, SlaTemplate, load_templates
-from controller.store.sla import Access, Binding, ResultRecord, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding, ResultRecord
 from controller.validation import DocFormat, validate_document
 from northbound.cli.options import database_option
 from northbound.cli.output import EXIT_BAD_INPUT, emit, emit_json, fail, format_option

@@ -21,7 +21,8 @@ from controller.sla import live
 from controller.sla.metrics import Metric
 from controller.store import Store, open_store
 from controller.store.probes import ProbePacketRepository, ProbeRef
-from controller.store.sla import Access, Binding, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding
 from lab import api
 from lab.state import LabState, paths
 from lab.topology import load_topology

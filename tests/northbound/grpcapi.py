@@ -18,7 +18,8 @@ import grpc
 from controller.service import Controller
 from controller.sla.catalog import catalog_of
 from controller.store import Store, open_store
-from controller.store.sla import Access, Binding, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding
 from controller.tokens import Role, Tokens
 from controller.transaction import DeviceDriver
 from controller.validation import Document, validated_data

@@ -15,7 +15,7 @@ from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, evaluate
 from controller.sla.metrics import Metric
 from controller.store.availability import AvailabilityRepository, EventKind
-from controller.store.sla import Access, Binding
+from controller.store.slarecords import Access, Binding
 
 MIN = 60_000_000
 BINDING = Binding(

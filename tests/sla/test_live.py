@@ -13,7 +13,7 @@ from controller.sla import alarms, live, opstate
 from controller.sla.metrics import Metric
 from controller.sla.template import Period as MeasurementPeriod
 from controller.store.availability import AvailabilityRepository, EventKind
-from controller.store.sla import Access, Binding
+from controller.store.slarecords import Access, Binding
 from controller.validation import validate_document
 from controller.yangmodels import DataFormat
 

@@ -21,7 +21,8 @@ from controller.sla import alarms, live
 from controller.sla.metrics import Metric
 from controller.store import Store, open_store
 from controller.store.availability import AvailabilityRepository, EventKind
-from controller.store.sla import Access, Binding, SlaRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding
 from lab import api
 from lab.agents import Agent
 from lab.state import LabState
