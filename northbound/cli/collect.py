@@ -27,7 +27,7 @@ from northbound.cli.output import (
 )
 from southbound.inventory import load_inventory
 from southbound.netconf_state import NetconfStateReader
-from southbound.snmp import SnmpVersion
+from southbound.snmp_endpoint import SnmpVersion
 
 
 def _intervals(values: tuple[str, ...], no_netconf: bool) -> dict[MetricGroup, float]:

@@ -31,7 +31,7 @@ from lab import api
 from lab.state import LabState
 from southbound import oids
 from southbound.inventory import CommunitySecret, UsmSecret, load_inventory
-from southbound.snmp import SnmpVersion
+from southbound.snmp_endpoint import SnmpVersion
 
 ROUTERS = 20
 LAB = "bcoll"

@@ -28,7 +28,8 @@ from lab.state import LabState, paths
 from lab.topology import load_topology
 from southbound import oids
 from southbound.inventory import load_inventory
-from southbound.snmp import SnmpPoller, endpoint_for
+from southbound.snmp import SnmpPoller
+from southbound.snmp_endpoint import endpoint_for
 from southbound.snmp_tables import probe_history, probe_results
 from tests.lab.conftest import connect
 
