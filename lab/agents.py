@@ -15,7 +15,11 @@ which snmpd starts itself and which end with it.
 netconfd (yuma123) runs with ``--with-startup=false``: without the
 ``:startup`` capability (RFC 6241, section 8.7) the server writes the running
 configuration to its ``--startup`` file on every commit, so a router's
-configuration survives an agent restart without a copy-config.
+configuration survives an agent restart without a copy-config.  It loads
+netsla-router by name from ``$YUMA_MODPATH`` (the repository's ``yang``
+folder) so that it also finds the module's instrumentation library
+(:mod:`lab.sil`) in ``$YUMA_RUNPATH``; the library serves the prober's
+results as ``/nr:native-state``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from lab import process
+from lab import process, sil
 from lab.errors import LabError
 from lab.state import NETCONF_USER, SNMP_V3_USER, LabPaths
 from southbound import oids
@@ -41,7 +45,7 @@ SNMPD = "/usr/sbin/snmpd"
 NETCONF_PORT = 830  # RFC 6242, section 3
 SNMP_PORT = 161
 YANG_DIR = Path(__file__).resolve().parent.parent / "yang"
-ROUTER_MODULE = YANG_DIR / "netsla-router.yang"
+ROUTER_MODULE = "netsla-router"
 HELPER_BIN = Path(__file__).resolve().parent / "bin"
 EMPTY_STARTUP = '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n'
 READY_TIMEOUT = 10.0
@@ -80,6 +84,7 @@ class RouterFiles:
     """Files of one router's agents, all inside its folder."""
 
     dir: Path
+    sil_dir: Path | None = None  # folder of the native module's SIL library
 
     @property
     def socket(self) -> Path:
@@ -109,6 +114,10 @@ class RouterFiles:
     def probe_results(self) -> Path:
         return self.dir / "probes.json"
 
+    @property
+    def native_state(self) -> Path:
+        return self.dir / "native-state.xml"
+
     def log(self, daemon: Daemon) -> Path:
         return self.dir / f"{daemon}.log"
 
@@ -133,12 +142,22 @@ def netconfd_argv(files: RouterFiles) -> list[str]:
 
 
 def netconfd_env(files: RouterFiles) -> dict[str, str]:
-    """netconfd needs ``get-interface-ipv4`` on PATH and a HOME of its own (~/.yuma)."""
-    return {
+    """netconfd needs ``get-interface-ipv4`` on PATH and a HOME of its own (~/.yuma).
+
+    The native module is found in ``$YUMA_MODPATH``, its SIL library in
+    ``$YUMA_RUNPATH`` (when the lab built one) and the state document it
+    serves through ``$NETSLA_NATIVE_STATE``.
+    """
+    env = {
         "PATH": f"{HELPER_BIN}:/usr/sbin:/usr/bin:/sbin:/bin",
         "HOME": str(files.dir),
         "LANG": "C.UTF-8",
+        sil.MODPATH_VARIABLE: str(YANG_DIR),
+        sil.STATE_FILE_VARIABLE: str(files.native_state),
     }
+    if files.sil_dir is not None:
+        env[sil.RUNPATH_VARIABLE] = str(files.sil_dir)
+    return env
 
 
 def sshd_config(files: RouterFiles, *, authorized_keys: Path) -> str:
@@ -192,7 +211,14 @@ def snmpd_conf(files: RouterFiles, *, router: str, lab: str, secrets: SnmpSecret
 
 
 def prober_argv(files: RouterFiles) -> list[str]:
-    return [sys.executable, "-m", "lab.prober", str(files.startup), str(files.probe_results)]
+    return [
+        sys.executable,
+        "-m",
+        "lab.prober",
+        str(files.startup),
+        str(files.probe_results),
+        str(files.native_state),
+    ]
 
 
 def prober_env() -> dict[str, str]:

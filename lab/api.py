@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lab import agents, keys, netns, process, snmpprobe, system
+from lab import agents, keys, netns, process, sil, snmpprobe, system
 from lab import impair as impairments
 from lab.agents import AGENT_DAEMONS, Agent, Daemon, RouterFiles
 from lab.errors import LabArgumentError, LabError
@@ -45,7 +45,7 @@ def _marker(lab: LabPaths) -> str:
 
 
 def _files(lab: LabPaths, router: str) -> RouterFiles:
-    return RouterFiles(dir=lab.node_dir(router))
+    return RouterFiles(dir=lab.node_dir(router), sil_dir=lab.sil_dir)
 
 
 def _resolve(topology: Topology | Path | str | None, name: str | None) -> Topology:
@@ -132,6 +132,7 @@ def _build(
     lab.dir.mkdir(parents=True, mode=0o755)
     lab.dir.chmod(0o755)
     lab.topology.write_text(text)
+    sil.ensure_built(lab.sil_dir)
     netns.build(topo)
     client = keys.write_ed25519_key(lab.client_key, comment=f"netsla-{topo.name}")
     lab.authorized_keys.write_text(client + "\n")

@@ -1,7 +1,7 @@
 """The SLA prober of a lab router: ICMP echo tests from the router's namespace.
 
 Started by the lab with the router's agents, inside the router's namespace,
-as ``python -m lab.prober CONFIG RESULTS``:
+as ``python -m lab.prober CONFIG RESULTS [STATE]``:
 
 - CONFIG is netconfd's startup file, which netconfd rewrites on every commit
   (``--with-startup=false``, see :mod:`lab.agents`); the prober re-reads it
@@ -20,6 +20,9 @@ as ``python -m lab.prober CONFIG RESULTS``:
 - Results (:mod:`lab.probes`) are written to RESULTS, replaced atomically
   at most twice a second; snmpd's pass_persist helper (:mod:`lab.passpersist`)
   publishes them.  On start the prober continues the history in RESULTS.
+- STATE, when given, receives the same results as netsla-router's
+  ``native-state`` document (:mod:`lab.nativestate`), which netconfd's
+  instrumentation of the module (:mod:`lab.sil`) serves on ``<get>``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from lab.nativestate import native_state
 from lab.probes import (
     TIMEOUT_US,
     ProbeConfig,
@@ -180,9 +184,10 @@ class ProbeRunner:
 class Prober:
     """Keeps one :class:`ProbeRunner` per configured probe; writes the results file."""
 
-    def __init__(self, *, config: Path, results: Path) -> None:
+    def __init__(self, *, config: Path, results: Path, state: Path | None = None) -> None:
         self._config = config
         self._results = results
+        self._state = state
         self._stamp: tuple[int, int] | None = None
         self._states: dict[int, ProbeState] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -235,9 +240,9 @@ class Prober:
             return
         self._dirty = False
         snapshots = [self._states[i].snapshot() for i in sorted(self._states)]
-        temporary = self._results.with_suffix(".tmp")
-        temporary.write_text(dump(snapshots))
-        os.replace(temporary, self._results)
+        _replace(self._results, dump(snapshots).encode())
+        if self._state is not None:
+            _replace(self._state, native_state(snapshots))
 
     async def run(self, stop: asyncio.Event) -> None:
         self._restore()
@@ -260,21 +265,29 @@ class Prober:
             self.write()
 
 
-async def _main(config: Path, results: Path) -> None:
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically (readers see the old or the new file, never a part)."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+async def _main(config: Path, results: Path, state: Path | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     _log(f"reading {config}, writing {results}")
-    await Prober(config=config, results=results).run(stop)
+    await Prober(config=config, results=results, state=state).run(stop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 2:
-        print("usage: python -m lab.prober CONFIG RESULTS", file=sys.stderr)
+    if len(args) not in (2, 3):
+        print("usage: python -m lab.prober CONFIG RESULTS [STATE]", file=sys.stderr)
         return 2
-    asyncio.run(_main(Path(args[0]), Path(args[1])))
+    state = Path(args[2]) if len(args) == 3 else None
+    asyncio.run(_main(Path(args[0]), Path(args[1]), state))
     return 0
 
 

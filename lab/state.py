@@ -101,6 +101,11 @@ class LabPaths:
     def node_dir(self, node: str) -> Path:
         return self.dir / node
 
+    @property
+    def sil_dir(self) -> Path:
+        """Where ``lab up`` builds the routers' netconfd instrumentation (:mod:`lab.sil`)."""
+        return self.dir / "yuma-sil"
+
 
 def paths(lab: str) -> LabPaths:
     """The files of lab ``lab``; a name that is not a lab name (``..``, ``a/b``) is refused."""
