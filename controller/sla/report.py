@@ -26,11 +26,12 @@ from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, SlaReport, format_time, report_document
 from controller.sla.metrics import NETWORK_METRICS, Metric
 from controller.sla.series import ProbeSeries, interval_series
+from controller.sla.template import SlaTemplate
 from controller.store import Store
-from controller.store.availability import AvailabilityRepository
+from controller.store.availability import AvailabilityEvent, AvailabilityRepository
 from controller.store.probes import ProbePacketRepository
 from controller.store.sla import SlaRepository
-from controller.store.slarecords import IncidentRecord
+from controller.store.slarecords import Binding, IncidentRecord
 
 _CSS = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
@@ -72,49 +73,72 @@ def build(
     config = config or live.LiveConfig()
     events = AvailabilityRepository(store).events()
     packets = ProbePacketRepository(store)
-    sections = []
     with store.session() as session:
         repo = SlaRepository(session)
         bindings = repo.bindings(customer=customer)
         if not bindings:
             raise SlaInputError(source="--customer", problem=f"no service of customer {customer!r}")
         templates = live.load_templates(repo)
-        for binding in bindings:
-            sla = templates.get(binding.template)
-            if sla is None:
-                raise SlaInputError(
-                    source=binding.service_id, problem=f"no sla-template {binding.template!r}"
-                )
-            collected = live.collected_samples(
-                packets, binding, since_us=period.start_us, until_us=period.end_us
-            )
-            inputs = live.service_inputs(
-                repo, binding, samples=samples, events=events, collected=collected
-            )
-            step = config.outage_step_us
-            report = live.evaluate_service(sla, inputs, window=period, now_us=now_us, step_us=step)
-            probes = list(inputs.samples)
-            reach = live.reachability_chunks(inputs, window=period, now_us=now_us, step_us=step)
-            series = interval_series(
-                [*probes, *reach],
+        sections = [
+            _section(
+                repo,
+                binding,
+                _template_of(templates, binding),
                 period=period,
-                interval_minutes=sla.availability.interval_minutes,
-                loss_threshold=sla.availability.loss_threshold,
+                now_us=now_us,
+                samples=samples,
+                events=events,
+                packets=packets,
+                step_us=config.outage_step_us,
             )
-            sections.append(
-                ServiceSection(
-                    service_id=binding.service_id,
-                    report=report,
-                    series=series,
-                    incidents=[
-                        i
-                        for i in repo.incidents(service_id=binding.service_id)
-                        if _overlaps(i, period)
-                    ],
-                    health_score=health.health_score([report]),
-                )
-            )
+            for binding in bindings
+        ]
     return CustomerReport(customer=customer, period=period, generated_us=now_us, services=sections)
+
+
+def _template_of(templates: dict[str, SlaTemplate], binding: Binding) -> SlaTemplate:
+    sla = templates.get(binding.template)
+    if sla is None:
+        raise SlaInputError(
+            source=binding.service_id, problem=f"no sla-template {binding.template!r}"
+        )
+    return sla
+
+
+def _section(
+    repo: SlaRepository,
+    binding: Binding,
+    sla: SlaTemplate,
+    *,
+    period: Period,
+    now_us: int,
+    samples: Sequence[SampleChunk],
+    events: Sequence[AvailabilityEvent],
+    packets: ProbePacketRepository,
+    step_us: int,
+) -> ServiceSection:
+    """One service's report over ``period``: its evaluation, interval series and incidents."""
+    collected = live.collected_samples(
+        packets, binding, since_us=period.start_us, until_us=period.end_us
+    )
+    inputs = live.service_inputs(repo, binding, samples=samples, events=events, collected=collected)
+    report = live.evaluate_service(sla, inputs, window=period, now_us=now_us, step_us=step_us)
+    reach = live.reachability_chunks(inputs, window=period, now_us=now_us, step_us=step_us)
+    series = interval_series(
+        [*inputs.samples, *reach],
+        period=period,
+        interval_minutes=sla.availability.interval_minutes,
+        loss_threshold=sla.availability.loss_threshold,
+    )
+    return ServiceSection(
+        service_id=binding.service_id,
+        report=report,
+        series=series,
+        incidents=[
+            i for i in repo.incidents(service_id=binding.service_id) if _overlaps(i, period)
+        ],
+        health_score=health.health_score([report]),
+    )
 
 
 def _overlaps(incident: IncidentRecord, period: Period) -> bool:

@@ -14,7 +14,11 @@ from prometheus_client import start_http_server
 
 from controller.collector import Collector, CollectorConfig, MetricGroup, PollResult
 from controller.store import open_store
-from controller.store.availability import AvailabilityRepository
+from controller.store.availability import (
+    AvailabilityEvent,
+    AvailabilityRepository,
+    CollectorStatus,
+)
 from northbound.cli.options import database_option, default_inventory, inventory_option
 from northbound.cli.output import (
     EXIT_BAD_INPUT,
@@ -213,66 +217,75 @@ def _time(us: int | None) -> str | None:
     return dt.datetime.fromtimestamp(us / 1e6, dt.UTC).isoformat(timespec="seconds")
 
 
+def _status_document(status: CollectorStatus) -> dict[str, Any]:
+    return {
+        "device": status.device,
+        "group": status.group,
+        "polls": status.polls,
+        "failures": status.failures,
+        "consecutive_failures": status.consecutive_failures,
+        "samples": status.samples,
+        "last_success": _time(status.last_success_us),
+        "last_attempt": _time(status.last_attempt_us),
+        "last_duration_ms": status.last_duration_ms,
+        "last_error": status.last_error,
+    }
+
+
+def _event_document(event: AvailabilityEvent) -> dict[str, Any]:
+    return {
+        "device": event.device,
+        "interface": event.interface,
+        "kind": str(event.kind),
+        "reason": event.reason,
+        "since": _time(event.started_us),
+    }
+
+
+def _status_tables(document: dict[str, Any]) -> str:
+    """The status document as a table of devices, then one of open events (if any)."""
+    text = render_table(
+        ["DEVICE", "GROUP", "POLLS", "FAILURES", "IN A ROW", "LAST SUCCESS", "LAST ERROR"],
+        [
+            [
+                s["device"],
+                s["group"],
+                s["polls"],
+                s["failures"],
+                s["consecutive_failures"],
+                s["last_success"] or "never",
+                s["last_error"] or "",
+            ]
+            for s in document["devices"]
+        ],
+    )
+    events = document["open_events"]
+    if not events:
+        return text
+    return (
+        text
+        + "\n\nOpen availability events:\n"
+        + render_table(
+            ["DEVICE", "INTERFACE", "KIND", "SINCE", "REASON"],
+            [
+                [e["device"], e["interface"] or "-", e["kind"], e["since"], e["reason"]]
+                for e in events
+            ],
+        )
+    )
+
+
 @collector_group.command(name="status")
 @database_option
 @format_option
 def status_command(database: str | None, output_format: str) -> None:
     """Per device and metric group: polls, failures, last error; open availability events."""
     repo = AvailabilityRepository(open_store(database))
-    statuses = [
-        {
-            "device": s.device,
-            "group": s.group,
-            "polls": s.polls,
-            "failures": s.failures,
-            "consecutive_failures": s.consecutive_failures,
-            "samples": s.samples,
-            "last_success": _time(s.last_success_us),
-            "last_attempt": _time(s.last_attempt_us),
-            "last_duration_ms": s.last_duration_ms,
-            "last_error": s.last_error,
-        }
-        for s in repo.statuses()
-    ]
-    events = [
-        {
-            "device": e.device,
-            "interface": e.interface,
-            "kind": str(e.kind),
-            "reason": e.reason,
-            "since": _time(e.started_us),
-        }
-        for e in repo.events(open_only=True)
-    ]
-    document = {"devices": statuses, "open_events": events}
+    document = {
+        "devices": [_status_document(s) for s in repo.statuses()],
+        "open_events": [_event_document(e) for e in repo.events(open_only=True)],
+    }
     if output_format == OutputFormat.JSON:
         emit_json(document)
         return
-    click.echo(
-        render_table(
-            ["DEVICE", "GROUP", "POLLS", "FAILURES", "IN A ROW", "LAST SUCCESS", "LAST ERROR"],
-            [
-                [
-                    s["device"],
-                    s["group"],
-                    s["polls"],
-                    s["failures"],
-                    s["consecutive_failures"],
-                    s["last_success"] or "never",
-                    s["last_error"] or "",
-                ]
-                for s in statuses
-            ],
-        )
-    )
-    if events:
-        click.echo("\nOpen availability events:")
-        click.echo(
-            render_table(
-                ["DEVICE", "INTERFACE", "KIND", "SINCE", "REASON"],
-                [
-                    [e["device"], e["interface"] or "-", e["kind"], e["since"], e["reason"]]
-                    for e in events
-                ],
-            )
-        )
+    click.echo(_status_tables(document))
