@@ -29,6 +29,7 @@ def group() -> None:
 def list_(
     *, limit: int, database: str | None, inventory_path: Path | None, output_format: str
 ) -> None:
+    """The latest transactions, newest first: state, start time, who and which command."""
     ctx = open_context(database, inventory_path)
     with ctx.store.session() as session:
         data = [
@@ -80,6 +81,7 @@ def rollback(
 @controller_options
 @format_option
 def show(tx: int, database: str | None, inventory_path: Path | None, output_format: str) -> None:
+    """Transaction TX: its state, the services it touched and each device's outcome and edits."""
     ctx = open_context(database, inventory_path)
     with ctx.store.session() as session:
         journal = Journal(session)
