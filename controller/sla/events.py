@@ -22,8 +22,9 @@ from enum import StrEnum
 
 from controller.errors import InputError
 from controller.sla.alarms import service_resource
-from controller.store.sla import AlarmChangeRecord, ResultRecord, SlaRepository
+from controller.store.sla import SlaRepository
 from controller.store.slaevents import SlaEventRepository
+from controller.store.slarecords import AlarmChangeRecord, ResultRecord
 
 CLEARED = "cleared"
 _LAST = "\U0010ffff"  # sorts after every service id: "every result of that evaluation"

@@ -53,22 +53,6 @@ from controller.store.slarecords import (
     result_from_row,
 )
 
-__all__ = [
-    # Transitional: controller/sla/events.py and northbound/grpc/convert.py still
-    # import these two records from here; they go once those import them from
-    # controller.store.slarecords.
-    "AlarmChangeRecord",
-    "ResultRecord",
-    "SlaAlarmChangeRow",
-    "SlaAlarmRow",
-    "SlaBindingRow",
-    "SlaIncidentRow",
-    "SlaOrderRow",
-    "SlaRepository",
-    "SlaResultRow",
-    "SlaTemplateRow",
-]
-
 _NAME = 200
 _PATH = 400
 _CHUNK = 500  # bound on IN-list sizes

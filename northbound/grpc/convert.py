@@ -18,7 +18,7 @@ from controller.sla import opstate
 from controller.sla.alarms import Severity
 from controller.sla.events import CLEARED, AlarmChangeKind, AlarmEvent, SlaEvent
 from controller.sla.status import OwnedAlarm, ServiceSla
-from controller.store.sla import ResultRecord
+from controller.store.slarecords import ResultRecord
 from northbound.grpc.names import customer_name, service_name, sla_status_name
 from northbound.proto.netsla.v1 import netsla_pb2 as pb
 
