@@ -42,7 +42,7 @@ from controller.store.telemetry import RetentionPolicy, Sample, TelemetryReposit
 from southbound import oids
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
-from southbound.opstate import InterfaceState
+from southbound.opstate import InterfaceState, NativeProbeState
 from southbound.snmp import SnmpEndpoint, SnmpPoller, SnmpVersion, endpoint_for
 from southbound.snmp_tables import interfaces_from_if_mib, probe_history, probe_results
 
@@ -53,22 +53,37 @@ US = 1_000_000
 class MetricGroup(StrEnum):
     IF_MIB = "if-mib"  # IF-MIB counters and status, sysUpTime (SNMP)
     PROBES = "probes"  # DISMAN-PING-MIB pingResultsTable and pingProbeHistoryTable (SNMP)
-    NETCONF_INTERFACES = "netconf-interfaces"  # ietf-interfaces state (NETCONF <get>)
+    NETCONF_STATE = "netconf-state"  # ietf-interfaces and native state (NETCONF <get>)
+    NETCONF_INTERFACES = "netconf-state"  # the group's former name, an alias
+
+    @classmethod
+    def _missing_(cls, value: object) -> MetricGroup | None:
+        """Accept the group's former name ``netconf-interfaces`` (``--interval``)."""
+        return cls.NETCONF_STATE if value == "netconf-interfaces" else None
 
 
-class InterfaceStateReader(Protocol):
-    """Reads ietf-interfaces state of a device over NETCONF."""
+class StateReader(Protocol):
+    """Reads a device's operational state over NETCONF ``<get>`` (RFC 6241 section 7.7)."""
 
-    async def interfaces(self, device: str) -> list[InterfaceState]: ...
+    async def interfaces(self, device: str) -> list[InterfaceState]:
+        """ietf-interfaces state (RFC 8343)."""
+        ...
+
+    async def native_probes(self, device: str) -> list[NativeProbeState]:
+        """The native module's probe state; empty where the platform has none."""
+        ...
 
     async def close(self) -> None: ...
+
+
+InterfaceStateReader = StateReader  # former name
 
 
 def _default_intervals() -> dict[MetricGroup, float]:
     return {
         MetricGroup.IF_MIB: 10.0,
         MetricGroup.PROBES: 30.0,
-        MetricGroup.NETCONF_INTERFACES: 60.0,
+        MetricGroup.NETCONF_STATE: 60.0,
     }
 
 
@@ -129,7 +144,7 @@ class Collector:
         config: CollectorConfig | None = None,
         metrics: CollectorMetrics | None = None,
         devices: Iterable[str] | None = None,
-        netconf: InterfaceStateReader | None = None,
+        netconf: StateReader | None = None,
     ) -> None:
         self.config = config or CollectorConfig()
         self.metrics = metrics or CollectorMetrics()
@@ -211,14 +226,14 @@ class Collector:
         self._tasks.append(asyncio.create_task(coroutine))
 
     def _supports(self, device: str, group: MetricGroup) -> bool:
-        if group is MetricGroup.NETCONF_INTERFACES:
+        if group is MetricGroup.NETCONF_STATE:
             return self._netconf is not None
         return self._inventory.devices[device].snmp is not None
 
     def _heartbeat(self, device: str) -> MetricGroup:
         if self._inventory.devices[device].snmp is not None:
             return MetricGroup.IF_MIB
-        return MetricGroup.NETCONF_INTERFACES
+        return MetricGroup.NETCONF_STATE
 
     # --- polling ----------------------------------------------------------
 
@@ -296,19 +311,31 @@ class Collector:
     async def _fetch(
         self, device: str, group: MetricGroup
     ) -> tuple[list[Sample], list[EventChange], list[ProbePacket]]:
-        if group is MetricGroup.NETCONF_INTERFACES:
-            assert self._netconf is not None
-            states = await self._netconf.interfaces(device)
-            at_us = int(time.time() * US)
-            samples = self._sampler.interfaces(
-                device=device, source=Source.NETCONF, states=states, at_us=at_us
-            )
-            return samples, [], []
+        if group is MetricGroup.NETCONF_STATE:
+            return await self._netconf_state(device), [], []
         if group is MetricGroup.PROBES:
             samples, packets = await self._probes(device)
             return samples, [], packets
         samples, changes = await self._if_mib(device)
         return samples, changes, []
+
+    async def _netconf_state(self, device: str) -> list[Sample]:
+        """ietf-interfaces state, then the native probe state, over the device's one session.
+
+        Either ``<get>`` failing fails the group's poll of this device (its
+        samples of the round are dropped); other devices are not affected.
+        """
+        assert self._netconf is not None
+        states = await self._netconf.interfaces(device)
+        at_us = int(time.time() * US)
+        samples = self._sampler.interfaces(
+            device=device, source=Source.NETCONF, states=states, at_us=at_us
+        )
+        probes = await self._netconf.native_probes(device)
+        at_us = int(time.time() * US)
+        return samples + Sampler.probes(
+            device=device, source=Source.NETCONF, results=probes, at_us=at_us
+        )
 
     async def _probes(self, device: str) -> tuple[list[Sample], list[ProbePacket]]:
         """pingResultsTable as gauges; pingProbeHistoryTable rows not taken yet as packets."""
@@ -321,7 +348,8 @@ class Collector:
             max_repetitions=self.config.max_repetitions,
         )
         at_us = int(walk.received_at * US)
-        samples = Sampler.probes(device=device, results=probe_results(walk.columns), at_us=at_us)
+        results = probe_results(walk.columns)
+        samples = Sampler.probes(device=device, source=Source.SNMP, results=results, at_us=at_us)
         history = await self._snmp.walk(
             endpoint,
             oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS,

@@ -6,17 +6,20 @@ named after RFC 8343's statistics leaves (``in-octets``...), plus
 ``oper-status`` (the IF-MIB code, 1 = up, RFC 2863 section 6) and the
 DISMAN-PING-MIB results of each probe (RFC 4560): ``rtt-min-ms``,
 ``rtt-avg-ms``, ``rtt-max-ms``, ``probes-sent``, ``probes-received`` and
-``loss-ratio``.
+``loss-ratio``, whether read over SNMP (pingResultsTable, whole
+milliseconds) or over NETCONF (netsla-router's ``/native-state``,
+microseconds, stored in milliseconds unrounded).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Protocol
 
 from controller.counters import CounterReading, counter_rate
 from controller.store.telemetry import Sample, SeriesKey, SeriesKind, StoredSample
-from southbound.opstate import InterfaceCounter, InterfaceState, OperStatus, ProbeResult
+from southbound.opstate import InterfaceCounter, InterfaceState, OperStatus
 
 US = 1_000_000
 _OPER_CODES = {status: code for code, status in enumerate(OperStatus, start=1)}
@@ -25,6 +28,31 @@ _OPER_CODES = {status: code for code, status in enumerate(OperStatus, start=1)}
 class Source(StrEnum):
     SNMP = "snmp"
     NETCONF = "netconf"
+
+
+class ProbeFigures(Protocol):
+    """The figures of a probe's latest test, whichever protocol read them.
+
+    :class:`southbound.opstate.ProbeResult` (SNMP) and
+    :class:`southbound.opstate.NativeProbeState` (NETCONF) both have them.
+    """
+
+    @property
+    def owner(self) -> str: ...
+    @property
+    def test(self) -> str: ...
+    @property
+    def min_rtt_ms(self) -> float | None: ...
+    @property
+    def average_rtt_ms(self) -> float | None: ...
+    @property
+    def max_rtt_ms(self) -> float | None: ...
+    @property
+    def sent(self) -> int | None: ...
+    @property
+    def responses(self) -> int | None: ...
+    @property
+    def loss_ratio(self) -> float | None: ...
 
 
 class Sampler:
@@ -117,8 +145,10 @@ class Sampler:
         return Sample(series=key, at_us=at_us, value=uptime / 100)
 
     @staticmethod
-    def probes(*, device: str, results: Iterable[ProbeResult], at_us: int) -> list[Sample]:
-        """Gauges of each probe's latest test (RFC 4560 pingResultsTable)."""
+    def probes(
+        *, device: str, source: Source, results: Iterable[ProbeFigures], at_us: int
+    ) -> list[Sample]:
+        """Gauges of each probe's latest test (RFC 4560 pingResultsTable), object ``owner/test``."""
         samples = []
         for result in results:
             values = {
@@ -134,7 +164,7 @@ class Sampler:
                     continue
                 key = SeriesKey(
                     device=device,
-                    source=Source.SNMP,
+                    source=source,
                     object=f"{result.owner}/{result.test}",
                     metric=metric,
                 )

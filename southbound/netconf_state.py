@@ -1,9 +1,14 @@
-"""Interface operational state over NETCONF: ``<get>`` filters and reply parsers.
+"""Operational state over NETCONF: ``<get>`` filters and reply parsers.
 
 ietf-interfaces (RFC 8343) carries interface state in two places: the
 deprecated ``/interfaces-state`` tree (RFC 8343 Appendix A, the only one a
 non-NMDA server such as the lab's netconfd has) and, on NMDA servers, the
 operational ``/interfaces`` tree (section 5).  The parser reads both.
+
+netsla-router's native module has a ``config false`` container
+``/nr:native-state`` whose list ``probe[id]`` holds each SLA probe's latest
+complete test, named after DISMAN-PING-MIB's pingResultsTable (RFC 4560
+section 4) with round-trip times in microseconds.
 
 The builders and parsers are pure; :class:`NetconfStateReader` is the thin
 I/O step: ``<get>`` (RFC 6241 section 7.7) over the sessions of
@@ -21,13 +26,23 @@ from lxml import etree
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
 from southbound.netconf import NetconfSession, Timeouts
-from southbound.opstate import AdminStatus, InterfaceCounter, InterfaceState, OperStatus
+from southbound.opstate import (
+    AdminStatus,
+    InterfaceCounter,
+    InterfaceState,
+    NativeProbeState,
+    OperStatus,
+)
 
 IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
 NETCONF_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NATIVE_NS = "urn:netsla:yang:netsla-router"
 
 _IF = f"{{{IF_NS}}}"
+_NR = f"{{{NATIVE_NS}}}"
+
+# Platforms whose native module has /nr:native-state (docs/CONTRACTS.md, Lab).
+NATIVE_STATE_PLATFORMS = frozenset({"netsla-router"})
 
 _Status = TypeVar("_Status", OperStatus, AdminStatus)
 
@@ -50,8 +65,8 @@ def interfaces_state_filter() -> etree._Element:
 
 
 def native_state_filter() -> etree._Element:
-    """Subtree filter selecting the router's native module (``/nr:native``)."""
-    return _subtree_filter(NATIVE_NS, "native")
+    """Subtree filter selecting the router's operational state (``/nr:native-state``)."""
+    return _subtree_filter(NATIVE_NS, "native-state")
 
 
 def _date_and_time(text: str | None) -> dt.datetime | None:
@@ -64,8 +79,8 @@ def _date_and_time(text: str | None) -> dt.datetime | None:
         raise NetconfStateError(f"bad date-and-time {text!r}") from exc
 
 
-def _leaf(element: etree._Element, name: str) -> str | None:
-    child = element.find(f"{_IF}{name}")
+def _leaf(element: etree._Element, name: str, *, prefix: str = _IF) -> str | None:
+    child = element.find(f"{prefix}{name}")
     return None if child is None or child.text is None else child.text.strip()
 
 
@@ -127,6 +142,52 @@ def parse_interfaces_state(data: etree._Element | bytes | str) -> list[Interface
     return list(found.values())
 
 
+def _uint32(element: etree._Element, name: str, *, probe: str) -> int | None:
+    """A YANG uint32 leaf (RFC 7950 section 9.2), absent: ``None``."""
+    text = _leaf(element, name, prefix=_NR)
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) > 0xFFFFFFFF:
+        raise NetconfStateError(f"probe {probe}: bad {name} {text!r}")
+    return int(text)
+
+
+def _native_probe(element: etree._Element) -> NativeProbeState:
+    probe = _leaf(element, "id", prefix=_NR) or ""
+    probe_id = _uint32(element, "id", probe=probe)
+    if probe_id is None:
+        raise NetconfStateError("native-state probe without an id")
+    return NativeProbeState(
+        probe_id=probe_id,
+        owner=_leaf(element, "owner", prefix=_NR) or "",
+        target=_leaf(element, "target-address", prefix=_NR),
+        sent=_uint32(element, "sent-probes", probe=probe),
+        responses=_uint32(element, "probe-responses", probe=probe),
+        min_rtt_us=_uint32(element, "min-rtt-us", probe=probe),
+        average_rtt_us=_uint32(element, "average-rtt-us", probe=probe),
+        max_rtt_us=_uint32(element, "max-rtt-us", probe=probe),
+        last_rtt_us=_uint32(element, "last-rtt-us", probe=probe),
+        last_good_probe=_date_and_time(_leaf(element, "last-good-probe", prefix=_NR)),
+        last_probe_time=_date_and_time(_leaf(element, "last-probe-time", prefix=_NR)),
+    )
+
+
+def parse_native_state(data: etree._Element | bytes | str) -> list[NativeProbeState]:
+    """Probes of ``/nr:native-state`` from a ``<get>`` reply or its ``<data>`` element.
+
+    An absent or empty container gives no probes (the router has none
+    configured); probes come in the reply's order.
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    root = etree.fromstring(data) if isinstance(data, bytes) else data
+    return [
+        _native_probe(item)
+        for state in root.iter(f"{_NR}native-state")
+        for item in state.findall(f"{_NR}probe")
+    ]
+
+
 class StateSession(NetconfSession):
     """A NETCONF session that also reads operational state with ``<get>``."""
 
@@ -143,7 +204,7 @@ class StateSession(NetconfSession):
 
 
 class NetconfStateReader:
-    """ietf-interfaces state of the inventory's devices, one kept session each."""
+    """Operational state of the inventory's devices over ``<get>``, one kept session each."""
 
     def __init__(self, inventory: Inventory, *, timeouts: Timeouts | None = None) -> None:
         self._inventory = inventory
@@ -162,8 +223,16 @@ class NetconfStateReader:
         return session
 
     async def interfaces(self, device: str) -> list[InterfaceState]:
+        """ietf-interfaces state (RFC 8343) of ``device``."""
         data = await self._session(device).get(subtree=interfaces_state_filter())
         return parse_interfaces_state(data)
+
+    async def native_probes(self, device: str) -> list[NativeProbeState]:
+        """``/nr:native-state`` probes of ``device``; none (no RPC) on other platforms."""
+        if self._inventory.devices[device].platform not in NATIVE_STATE_PLATFORMS:
+            return []
+        data = await self._session(device).get(subtree=native_state_filter())
+        return parse_native_state(data)
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._sessions.values()))

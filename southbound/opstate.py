@@ -132,3 +132,50 @@ class ProbeHistoryEntry:
     determined: dt.datetime | None
     rtt_us: int | None = None
     sent_us: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NativeProbeState:
+    """One probe of a netsla-router's ``/native-state/probe`` list, read over NETCONF.
+
+    The leaves follow DISMAN-PING-MIB's pingResultsTable (RFC 4560 section 4)
+    but carry round-trip times in microseconds; the ``*_ms`` properties give
+    them in the MIB's unit (unrounded) so both readings make the same series.
+    ``None`` where the router has no figure yet (no complete test).
+    """
+
+    probe_id: int
+    owner: str
+    target: str | None
+    sent: int | None
+    responses: int | None
+    min_rtt_us: int | None
+    average_rtt_us: int | None
+    max_rtt_us: int | None
+    last_rtt_us: int | None
+    last_good_probe: dt.datetime | None
+    last_probe_time: dt.datetime | None
+
+    @property
+    def test(self) -> str:
+        """The probe id as the pingCtlTestName the router publishes over SNMP."""
+        return str(self.probe_id)
+
+    @property
+    def min_rtt_ms(self) -> float | None:
+        return None if self.min_rtt_us is None else self.min_rtt_us / 1000
+
+    @property
+    def average_rtt_ms(self) -> float | None:
+        return None if self.average_rtt_us is None else self.average_rtt_us / 1000
+
+    @property
+    def max_rtt_ms(self) -> float | None:
+        return None if self.max_rtt_us is None else self.max_rtt_us / 1000
+
+    @property
+    def loss_ratio(self) -> float | None:
+        """Lost probes over sent probes of the test (Y.1540 IPLR, clause 5.5.6)."""
+        if not self.sent or self.responses is None:
+            return None
+        return max(self.sent - self.responses, 0) / self.sent

@@ -252,7 +252,7 @@ def test_netconf_get_of_interfaces_state_is_stored(lab: LabState, store: Store) 
     from southbound.netconf_state import NetconfStateReader
 
     inventory = load_inventory(lab.inventory)
-    config = CollectorConfig(intervals={MetricGroup.NETCONF_INTERFACES: 60.0})
+    config = CollectorConfig(intervals={MetricGroup.NETCONF_STATE: 60.0})
     collector = Collector(
         inventory=inventory,
         store=store,
@@ -271,7 +271,7 @@ def test_netconf_get_of_interfaces_state_is_stored(lab: LabState, store: Store) 
 
     rounds = asyncio.run(two_rounds())
     for results in rounds:
-        assert [(r.group, r.error) for r in results] == [(MetricGroup.NETCONF_INTERFACES, None)]
+        assert [(r.group, r.error) for r in results] == [(MetricGroup.NETCONF_STATE, None)]
     repo = TelemetryRepository(store)
     for interface in ("eth1", "eth12"):
         key = SeriesKey(
