@@ -10,12 +10,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from controller.footprint import BASELINE, Claim, Share, share_key
+from controller.footprint import BASELINE, Claim, Share
 from controller.render.tree import (
     Config,
     Leaves,
@@ -44,8 +44,13 @@ def _dump(leaves: Leaves) -> str:
     )
 
 
-def _digest(leaves: Leaves, *, baseline: bool) -> str:
-    return hashlib.sha256(share_key(leaves, baseline=baseline).encode()).hexdigest()
+def share_digest(text: str, *, baseline: bool) -> str:
+    """Stored digest of a contribution whose JSON text (:func:`_dump`) is ``text``.
+
+    Equal to the SHA-256 of :func:`controller.footprint.share_key`, whose
+    body is that same text, so that the text is made once per contribution.
+    """
+    return hashlib.sha256((("B" if baseline else "S") + text).encode()).hexdigest()
 
 
 def _load(text: str) -> dict[str, Any]:
@@ -55,6 +60,11 @@ def _load(text: str) -> dict[str, Any]:
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a model: bulk inserts skip the ORM's per-row work."""
+    return cast("Table", model.__table__)
 
 
 def now() -> datetime:
@@ -165,7 +175,7 @@ class ServiceRepository:
             if (leaves := after[n]) is not None
         ]
         if rows:
-            self.session.execute(insert(DeviceNodeRow), rows)
+            self.session.execute(insert(_table(DeviceNodeRow)), rows)
         row.fingerprint = value
 
     # footprints
@@ -204,29 +214,36 @@ class ServiceRepository:
         return out
 
     def set_claims(self, device: str, claims: Mapping[NodeId, Mapping[str, Claim]]) -> None:
-        """Record changed contributions: each owner's row, and the shares' counts."""
+        """Record changed contributions: each owner's row, and the shares' counts.
+
+        An owner's row exists exactly when its claim has a ``before``, so only
+        those are deleted; each contribution's JSON text is made once.
+        """
         counts: dict[tuple[str, str], int] = {}
-        found: dict[tuple[str, str], tuple[bool, Leaves]] = {}
+        found: dict[tuple[str, str], tuple[bool, str]] = {}
         gone: list[dict[str, str]] = []
         added: list[dict[str, str]] = []
         for node, owners in claims.items():
+            name = node.text()
             for owner, claim in owners.items():
-                key = {"d": device, "n": node.text(), "o": owner}
-                gone.append(key)
-                if claim.after is not None:
-                    added.append(
-                        {"device": device, "node": key["n"], "owner": owner}
-                        | {"leaves": _dump(claim.after)}
-                    )
+                baseline = owner == BASELINE
                 for leaves, step in ((claim.before, -1), (claim.after, 1)):
-                    if leaves is not None:
-                        share = (key["n"], _digest(leaves, baseline=owner == BASELINE))
-                        counts[share] = counts.get(share, 0) + step
-                        found[share] = (owner == BASELINE, leaves)
+                    if leaves is None:
+                        continue
+                    text = _dump(leaves)
+                    share = (name, share_digest(text, baseline=baseline))
+                    counts[share] = counts.get(share, 0) + step
+                    found[share] = (baseline, text)
+                    if step < 0:
+                        gone.append({"d": device, "n": name, "o": owner})
+                    else:
+                        added.append(
+                            {"device": device, "node": name, "owner": owner} | {"leaves": text}
+                        )
         if gone:
             self._delete_many(FootprintRow.__table__, ("device", "node", "owner"), gone)
         if added:
-            self.session.execute(insert(FootprintRow), added)
+            self.session.execute(insert(_table(FootprintRow)), added)
         self._count_shares(device, {k: v for k, v in counts.items() if v}, found)
 
     def _delete_many(self, table: Any, columns: tuple[str, str, str], keys: list[Any]) -> None:
@@ -241,7 +258,7 @@ class ServiceRepository:
         self,
         device: str,
         counts: Mapping[tuple[str, str], int],
-        found: Mapping[tuple[str, str], tuple[bool, Leaves]],
+        found: Mapping[tuple[str, str], tuple[bool, str]],
     ) -> None:
         if not counts:
             return
@@ -258,12 +275,12 @@ class ServiceRepository:
             self._delete_many(FootprintShareRow.__table__, ("device", "node", "digest"), keys)
         rows = [
             {"device": device, "node": n, "digest": g, "baseline": found[(n, g)][0]}
-            | {"leaves": _dump(found[(n, g)][1]), "holders": held.get((n, g), 0) + step}
+            | {"leaves": found[(n, g)][1], "holders": held.get((n, g), 0) + step}
             for (n, g), step in sorted(counts.items())
             if held.get((n, g), 0) + step > 0
         ]
         if rows:
-            self.session.execute(insert(FootprintShareRow), rows)
+            self.session.execute(insert(_table(FootprintShareRow)), rows)
 
     # allocations
     def allocated(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
@@ -311,7 +328,7 @@ class ServiceRepository:
             rows = [
                 {"pool": p, "scope": s, "owner": o, "value": v} for (p, s, o), v in values.items()
             ]
-            self.session.execute(insert(AllocationRow), rows)
+            self.session.execute(insert(_table(AllocationRow)), rows)
 
     def hold_many(self, wanted: Mapping[str, Iterable[tuple[str, str, str]]]) -> None:
         """Each service holds exactly its keys: new holds added, old ones released."""
@@ -322,7 +339,7 @@ class ServiceRepository:
             for p, s, o in sorted(set(keys) - set(held.get(service_id, ())))
         ]
         if rows:
-            self.session.execute(insert(AllocationHolderRow), rows)
+            self.session.execute(insert(_table(AllocationHolderRow)), rows)
         for service_id, keys in wanted.items():
             extra = set(held.get(service_id, ())) - set(keys)
             if extra:

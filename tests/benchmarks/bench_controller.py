@@ -7,11 +7,16 @@ Brings up its own lab (``ctlbench``, port base 30000) and removes it at the end.
   disconnects, one device at a time; measured on a sample of services and
   extrapolated to services/s (printed as such);
 - floor: the same 200 services as one batched edit + commit per router over
-  open sessions, routers in parallel (plain commit, and confirmed commit +
-  confirm as netsla does);
+  open sessions, routers in parallel (plain commit; confirmed commit +
+  confirm; and netsla's exact RPC sequence: lock, discard-changes, edit,
+  confirmed commit on every router, then confirm and unlock on every router);
 - netsla: the 200 services submitted together to the controller's Batcher
   (coalesced into transactions), sessions already open;
-- dry-run of a one-site change with 1,000 and 10,000 services in the store.
+- dry-run of a one-site change with 1,000 and 10,000 services in the store,
+  and their ratio.
+
+Floors and netsla alternate for a few rounds and medians are printed (the
+routers' own time varies by tens of milliseconds between runs).
 
 Run: ``.venv/bin/python tests/benchmarks/bench_controller.py`` (root).
 """
@@ -22,7 +27,6 @@ import asyncio
 import copy
 import json
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -75,12 +79,6 @@ def service(index: int, routers: tuple[str, ...] = ROUTERS) -> Service:
             ]
     (found,) = services_of([doc]).values()
     return found
-
-
-def timed(work: Callable[[], Awaitable[Any]]) -> float:
-    start = time.perf_counter()
-    asyncio.run(work())
-    return time.perf_counter() - start
 
 
 class Bench:
@@ -171,8 +169,33 @@ async def floor(bench: Bench, payloads: dict[str, Any], *, confirmed: bool) -> N
     await asyncio.gather(*(one(r) for r in payloads))
 
 
+async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
+    """netsla's own RPC sequence, nothing else: every router locks, discards,
+    edits and confirmed-commits; only when all did, every router confirms and
+    unlocks (the network-wide all-or-nothing barrier)."""
+
+    async def prepare(name: str) -> None:
+        s = bench.pool.session(name)
+        await s.connect()
+        await s.lock(Datastore.CANDIDATE)
+        await s.discard_changes()
+        await s.edit_config(payloads[name], target=Datastore.CANDIDATE)
+        await s.commit(confirmed=True, timeout=60, persist="floor")
+
+    async def confirm(name: str) -> None:
+        s = bench.pool.session(name)
+        await s.commit(persist_id="floor")
+        await s.unlock(Datastore.CANDIDATE)
+
+    await asyncio.gather(*(prepare(r) for r in payloads))
+    await asyncio.gather(*(confirm(r) for r in payloads))
+
+
 async def warm(bench: Bench) -> None:
     await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
+
+
+ROUNDS = 3  # floors and netsla measured alternately; medians reported
 
 
 def lab_part(state: Any, workdir: Path) -> None:
@@ -186,16 +209,13 @@ def lab_part(state: Any, workdir: Path) -> None:
     asyncio.run(bench.clean())
     batched = asyncio.run(bench.payloads(services))
 
-    async def floor_run(confirmed: bool) -> float:
+    async def floor_run(run: Callable[[], Awaitable[None]]) -> float:
         await warm(bench)
         start = time.perf_counter()
-        await floor(bench, batched, confirmed=confirmed)
+        await run()
         elapsed = time.perf_counter() - start
         await bench.clean()
         return elapsed
-
-    plain_floor = asyncio.run(floor_run(False))
-    confirmed_floor = asyncio.run(floor_run(True))
 
     async def netsla() -> tuple[float, int, int]:
         await warm(bench)
@@ -203,20 +223,44 @@ def lab_part(state: Any, workdir: Path) -> None:
         start = time.perf_counter()
         results = await asyncio.gather(*(batcher.submit(s, v) for s, v in services.items()))
         elapsed = time.perf_counter() - start
+        await bench.controller.apply(dict.fromkeys(services))  # delete: the next round starts clean
         return elapsed, sum(r.ok for r in results), batcher.batches
 
-    elapsed, ok, batches = asyncio.run(netsla())
-    asyncio.run(bench.controller.apply(dict.fromkeys(services)))
+    figures: dict[str, list[float]] = {"plain": [], "confirmed": [], "rpc": [], "netsla": []}
+    for _round in range(ROUNDS):
+        figures["plain"].append(
+            asyncio.run(floor_run(lambda: floor(bench, batched, confirmed=False)))
+        )
+        figures["confirmed"].append(
+            asyncio.run(floor_run(lambda: floor(bench, batched, confirmed=True)))
+        )
+        figures["rpc"].append(asyncio.run(floor_run(lambda: rpc_floor(bench, batched))))
+        elapsed, ok, batches = asyncio.run(netsla())
+        figures["netsla"].append(elapsed)
     asyncio.run(bench.pool.close())
+    plain_floor, confirmed_floor, rpc, elapsed = (
+        statistics.median(figures[k]) for k in ("plain", "confirmed", "rpc", "netsla")
+    )
     rate = SERVICES / elapsed
     print(f"baseline plain ncclient script: {SAMPLE} services in {base:.1f} s = {base_rate:.2f}/s")
     print(f"  (measured on a sample of {SAMPLE} services, extrapolated to {SERVICES})")
+    print(f"medians of {ROUNDS} rounds (floors and netsla alternating):")
     print(f"floor, one edit+commit per router: {plain_floor * 1000:.0f} ms")
     print(f"floor, one edit+confirmed commit+confirm per router: {confirmed_floor * 1000:.0f} ms")
+    print(
+        "floor, netsla's RPC sequence (lock, discard, edit, confirmed commit | all | "
+        f"confirm, unlock): {rpc * 1000:.0f} ms"
+    )
     print(f"netsla: {ok}/{SERVICES} services in {elapsed:.2f} s ({batches} batch) = {rate:.0f}/s")
     print(f"netsla / baseline: {rate / base_rate:.0f}x  (target >= 100x)")
     print(f"netsla time / floor (plain commit): {elapsed / plain_floor:.2f}  (target < 1.5)")
     print(f"netsla time / floor (confirmed commit): {elapsed / confirmed_floor:.2f}")
+    print(f"netsla time / floor (netsla's RPC sequence): {elapsed / rpc:.2f}")
+    print(
+        f"  controller's own work (plan, journal, record in the store): "
+        f"{(elapsed - rpc) * 1000:.0f} ms; RPC sequence over plain floor: "
+        f"{(rpc - plain_floor) * 1000:.0f} ms"
+    )
 
 
 STORE_ROUTERS = tuple(f"pe{i}" for i in range(1, 7))  # 802.1Q ids for 10,000 two-site services
@@ -244,6 +288,7 @@ def dry_run_part(workdir: Path) -> None:
         7000000
     )
     (one_site_change,) = services_of([doc]).values()
+    medians: dict[int, float] = {}
     for count in (1_000, 10_000):
         store = open_store(f"sqlite:///{workdir / f'dry{count}.db'}")
         start = time.perf_counter()
@@ -256,12 +301,17 @@ def dry_run_part(workdir: Path) -> None:
             outcome = asyncio.run(controller.apply({"s7": one_site_change}, dry_run=True))
             times.append(time.perf_counter() - t0)
         edits = sum(len(w.edits) for w in outcome.plan.changed.values())
+        medians[count] = statistics.median(times)
         print(
             f"dry-run of a one-site change with {count} services stored: "
-            f"median {statistics.median(times) * 1000:.1f} ms ({edits} edits; "
+            f"median {medians[count] * 1000:.1f} ms ({edits} edits; "
             f"store filled in {filled:.0f} s)  (target < 1 s at 10,000)"
         )
         store.close()
+    print(
+        f"dry-run 10,000 / 1,000 services stored: {medians[10_000] / medians[1_000]:.2f}  "
+        "(1.0: the cost does not grow with the services stored)"
+    )
 
 
 def _no_driver(name: str) -> Any:
@@ -279,4 +329,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -8,6 +8,8 @@ distinct values, shared where the key is shared and stable on re-apply.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from controller.footprint import share_key
 from controller.planner import plan_change, record
 from controller.pools import allocate_many
 from controller.render.l3sm import Service, services_from_document
 from controller.render.resources import PoolName
+from controller.render.tree import leaves_from_json
 from controller.store import Store
 from controller.store.footprints import ServiceRepository
 from controller.store.services import FootprintRow, FootprintShareRow
@@ -70,6 +74,19 @@ def shares_match_rows(store: Store) -> None:
         assert {(d, n): c for d, n, c in grouped} == {(d, n): c for d, n, c in counted}
 
 
+def shares_digest_their_leaves(store: Store) -> None:
+    """Each share's stored digest is the SHA-256 of its share_key (stable across versions)."""
+    with store.session() as session:
+        rows = session.execute(
+            select(FootprintShareRow.digest, FootprintShareRow.leaves, FootprintShareRow.baseline)
+        ).all()
+    assert rows
+    for digest, text, baseline in rows:
+        leaves = leaves_from_json(json.loads(text))
+        key = share_key(leaves, baseline=baseline)
+        assert digest == hashlib.sha256(key.encode()).hexdigest()
+
+
 def apply(store: Store, changes: dict[str, Service | None]) -> None:
     with store.session() as session:
         repo = ServiceRepository(session)
@@ -85,8 +102,10 @@ def test_shares_follow_owners_through_adds_and_deletes(
     with store.session() as session:
         most = session.scalar(select(func.max(FootprintShareRow.holders)))
     assert most is not None and most > 1  # equal contributions are grouped, not repeated
+    shares_digest_their_leaves(store)
     apply(store, dict.fromkeys(list(services)[:5]))
     shares_match_rows(store)
+    shares_digest_their_leaves(store)
     apply(store, dict.fromkeys(list(services)[5:]))
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(FootprintShareRow)) == 0
