@@ -11,8 +11,10 @@ without a journal entry.  Order and delivery times of services go to
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +46,27 @@ class Outcome:
     plan: ChangePlan
     results: list[DeviceResult] = field(default_factory=list)
     dry_run: bool = False
+
+
+@contextlib.contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one synchronous burst of work.
+
+    Planning or recording a few hundred services allocates hundreds of
+    thousands of objects, and each burst sets off full collections that
+    scan the whole heap (SQLAlchemy, libyang, ncclient): measured, they
+    doubled the planning time of 200 services.  Reference counting still
+    frees everything acyclic; cycles are collected once the collector runs
+    again.  Never held across an ``await`` (other tasks would inherit it).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def services_of(documents: Sequence[Mapping[str, Any]]) -> dict[str, Service]:
@@ -141,7 +164,7 @@ class Controller:
         await self._ensure_synced(changes)
         if not dry_run:
             self._ordered(changes)
-        with self.store.session() as session:
+        with cycle_collection_paused(), self.store.session() as session:
             plan = plan_change(
                 ServiceRepository(session),
                 changes,
@@ -197,12 +220,13 @@ class Controller:
             record_ordered_many(session, service_ids=submitted, at=now())
 
     def _record(self, session: Session, plan: ChangePlan, *, tx: int | None) -> None:
-        record(ServiceRepository(session), plan, tx=tx)
-        at = now()
-        delivered = [s for s, service in plan.after.items() if service is not None]
-        record_delivered_many(session, service_ids=delivered, at=at)
-        if self._catalog is not None:
-            bind_services(session, plan.after, plan.footprints, self._catalog, at=at)
+        with cycle_collection_paused():
+            record(ServiceRepository(session), plan, tx=tx)
+            at = now()
+            delivered = [s for s, service in plan.after.items() if service is not None]
+            record_delivered_many(session, service_ids=delivered, at=at)
+            if self._catalog is not None:
+                bind_services(session, plan.after, plan.footprints, self._catalog, at=at)
 
     async def _ensure_synced(self, changes: Mapping[str, Service | None]) -> None:
         """Learn the config of devices the controller has never read (sync-from)."""
