@@ -10,6 +10,13 @@ An asyncio component, meant to run inside another asyncio program (the CLI's
 
 or one round with :meth:`Collector.run_once`.
 
+Metric groups: ``if-mib`` (IF-MIB over SNMP, RFC 2863), ``probes``
+(DISMAN-PING-MIB over SNMP, RFC 4560) and ``netconf-state`` (NETCONF
+``<get>``, RFC 6241 section 7.7, of ietf-interfaces state, RFC 8343, and of
+netsla-router's ``/nr:native-state`` probe results through a
+:class:`StateReader`).  Probe figures from either protocol become the same
+series (object ``owner/test``) apart from their source.
+
 - Each metric group (:class:`MetricGroup`) has its own interval; each device
   and group has its own task, so a slow or dead device only ever delays
   itself.  A semaphore bounds the polls in flight over all devices, and
@@ -26,103 +33,41 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from controller.availability import Action, AvailabilityTracker, EventChange
+from controller.collector_config import (
+    CollectorConfig,
+    InterfaceStateReader,
+    MetricGroup,
+    PollResult,
+    StateReader,
+)
 from controller.collector_metrics import CollectorMetrics
 from controller.probe_history import HistoryCursor
 from controller.sampling import Sampler, Source
 from controller.store import Store
 from controller.store.availability import AvailabilityRepository, PollRecord
 from controller.store.probes import ProbePacket, ProbePacketRepository
-from controller.store.telemetry import RetentionPolicy, Sample, TelemetryRepository
+from controller.store.telemetry import Sample, TelemetryRepository
 from southbound import oids
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
-from southbound.opstate import InterfaceState, NativeProbeState
-from southbound.snmp import SnmpEndpoint, SnmpPoller, SnmpVersion, endpoint_for
+from southbound.snmp import SnmpEndpoint, SnmpPoller, endpoint_for
 from southbound.snmp_tables import interfaces_from_if_mib, probe_history, probe_results
 
+__all__ = [
+    "Collector",
+    "CollectorConfig",
+    "InterfaceStateReader",
+    "MetricGroup",
+    "PollResult",
+    "StateReader",
+]
 log = logging.getLogger(__name__)
 US = 1_000_000
-
-
-class MetricGroup(StrEnum):
-    IF_MIB = "if-mib"  # IF-MIB counters and status, sysUpTime (SNMP)
-    PROBES = "probes"  # DISMAN-PING-MIB pingResultsTable and pingProbeHistoryTable (SNMP)
-    NETCONF_STATE = "netconf-state"  # ietf-interfaces and native state (NETCONF <get>)
-    NETCONF_INTERFACES = "netconf-state"  # the group's former name, an alias
-
-    @classmethod
-    def _missing_(cls, value: object) -> MetricGroup | None:
-        """Accept the group's former name ``netconf-interfaces`` (``--interval``)."""
-        return cls.NETCONF_STATE if value == "netconf-interfaces" else None
-
-
-class StateReader(Protocol):
-    """Reads a device's operational state over NETCONF ``<get>`` (RFC 6241 section 7.7)."""
-
-    async def interfaces(self, device: str) -> list[InterfaceState]:
-        """ietf-interfaces state (RFC 8343)."""
-        ...
-
-    async def native_probes(self, device: str) -> list[NativeProbeState]:
-        """The native module's probe state; empty where the platform has none."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-InterfaceStateReader = StateReader  # former name
-
-
-def _default_intervals() -> dict[MetricGroup, float]:
-    return {
-        MetricGroup.IF_MIB: 10.0,
-        MetricGroup.PROBES: 30.0,
-        MetricGroup.NETCONF_STATE: 60.0,
-    }
-
-
-@dataclass(frozen=True, kw_only=True)
-class CollectorConfig:
-    intervals: Mapping[MetricGroup, float] = field(default_factory=_default_intervals)
-    max_in_flight: int = 8
-    snmp_version: SnmpVersion = SnmpVersion.AUTO
-    snmp_timeout: float = 1.0
-    snmp_retries: int = 1
-    max_repetitions: int = 32
-    poll_deadline: float = 10.0
-    flush_interval: float = 1.0
-    batch_size: int = 10_000
-    failures_to_open: int = 1
-    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
-    maintenance_interval: float = 300.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class PollResult:
-    """One poll of one metric group of one device."""
-
-    device: str
-    group: MetricGroup
-    at_us: int
-    duration_ms: int
-    samples: int
-    error: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "device": self.device,
-            "group": str(self.group),
-            "ok": self.error is None,
-            "samples": self.samples,
-            "duration_ms": self.duration_ms,
-            "error": self.error,
-        }
 
 
 @dataclass
