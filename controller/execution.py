@@ -15,6 +15,7 @@ device at once.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from controller.transaction import (
     DeviceDriver,
     DeviceResult,
     Observer,
+    Phase,
     Progress,
     Transaction,
     TransactionFailed,
@@ -136,30 +138,92 @@ async def execute(
     on_success: OnSession | None = None,
     on_failure: OnSession | None = None,
 ) -> list[DeviceResult]:
-    """Run ``tx`` on the devices; record its end (``on_success``/``on_failure`` too)."""
+    """Run ``tx`` on the devices; record its end (``on_success``/``on_failure`` too).
+
+    ``on_success`` runs in a worker thread while the confirming commits are
+    in flight (every device already holds the change), in a unit of work
+    that commits only once every device confirmed, and is rolled back
+    otherwise: nothing is recorded as applied unless every device committed.
+    """
     options = options or RunOptions()
     changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
+    early = _Recording(store, on_success)
+
+    async def observer(phase: Phase, results: Sequence[DeviceResult]) -> None:
+        if options.observer is not None:
+            await options.observer(phase, results)
+        if phase == Phase.PREPARED:
+            early.start()
+
     try:
         transaction = Transaction(
-            changes,
-            persist_id=f"netsla-{tx}",
-            progress=options.progress,
-            observer=options.observer,
+            changes, persist_id=f"netsla-{tx}", progress=options.progress, observer=observer
         )
         results = await transaction.run() if changes else []
     except BaseException as exc:
+        await early.abandon()
         with store.session() as session:
             if on_failure is not None:
                 on_failure(session)
             _finish(session, tx, exc)
         raise
-    with store.session() as session:
-        if on_success is not None:
-            on_success(session)
+    session = await early.finish()
+    try:
         outcomes = {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
         Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
         release_leases(session, tx)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
     return results
+
+
+class _Recording:
+    """The success record of a transaction, written while its confirms are in flight."""
+
+    def __init__(self, store: Store, work: OnSession | None) -> None:
+        self._store = store
+        self._work = work
+        self._task: asyncio.Task[Session] | None = None
+
+    def start(self) -> asyncio.Task[Session]:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        return self._task
+
+    async def _run(self) -> Session:
+        await asyncio.sleep(0)  # the confirming commits are sent first
+        return await asyncio.to_thread(self._write)
+
+    def _write(self) -> Session:
+        session = Session(self._store.engine, expire_on_commit=False)
+        try:
+            if self._work is not None:
+                self._work(session)
+            session.flush()
+        except BaseException:
+            session.rollback()
+            session.close()
+            raise
+        return session
+
+    async def finish(self) -> Session:
+        """The session holding the record, not committed yet (the caller commits)."""
+        return await self.start()
+
+    async def abandon(self) -> None:
+        """Roll the record back (a device did not confirm)."""
+        if self._task is None:
+            return
+        try:
+            session = await self._task
+        except Exception:  # already rolled back in _write; the device failure is what counts
+            return
+        session.rollback()
+        session.close()
 
 
 def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChange:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from controller.execution import RunOptions
 from controller.journal import Journal
 from controller.store import Store, open_store
-from controller.store.services import AllocationRow, DeviceRow, ServiceRow
+from controller.store.services import AllocationRow, DeviceRow, FootprintRow, ServiceRow
 from controller.transaction import DeviceResult, Outcome, Phase, TransactionFailed
 from lab import api
 from lab.agents import Agent
@@ -106,6 +106,9 @@ def test_router_killed_between_confirmed_commit_and_confirm(
     assert no_lock_held(inventory)
     assert _journal_states(store) == ["failed"]
     assert _count(store, AllocationRow) == 0
+    # The success record, written while the confirms were in flight, was rolled back.
+    assert _count(store, ServiceRow) == 0
+    assert _count(store, FootprintRow) == 0
 
 
 def _netsla() -> str:
