@@ -40,7 +40,6 @@ from typing import Any
 from controller.availability import Action, AvailabilityTracker, EventChange
 from controller.collector_config import (
     CollectorConfig,
-    InterfaceStateReader,
     MetricGroup,
     PollResult,
     StateReader,
@@ -55,17 +54,10 @@ from controller.store.telemetry import Sample, TelemetryRepository
 from southbound import oids
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
-from southbound.snmp import SnmpEndpoint, SnmpPoller, endpoint_for
+from southbound.snmp import SnmpPoller
+from southbound.snmp_endpoint import SnmpEndpoint, endpoint_for
 from southbound.snmp_tables import interfaces_from_if_mib, probe_history, probe_results
 
-__all__ = [
-    "Collector",
-    "CollectorConfig",
-    "InterfaceStateReader",
-    "MetricGroup",
-    "PollResult",
-    "StateReader",
-]
 log = logging.getLogger(__name__)
 US = 1_000_000
 

@@ -20,12 +20,6 @@ class MetricGroup(StrEnum):
     IF_MIB = "if-mib"  # IF-MIB counters and status, sysUpTime (SNMP)
     PROBES = "probes"  # DISMAN-PING-MIB pingResultsTable and pingProbeHistoryTable (SNMP)
     NETCONF_STATE = "netconf-state"  # ietf-interfaces and native state (NETCONF <get>)
-    NETCONF_INTERFACES = "netconf-state"  # the group's former name, an alias
-
-    @classmethod
-    def _missing_(cls, value: object) -> MetricGroup | None:
-        """Accept the group's former name ``netconf-interfaces`` (``--interval``)."""
-        return cls.NETCONF_STATE if value == "netconf-interfaces" else None
 
 
 class StateReader(Protocol):
@@ -40,9 +34,6 @@ class StateReader(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-InterfaceStateReader = StateReader  # former name
 
 
 def _default_intervals() -> dict[MetricGroup, float]:

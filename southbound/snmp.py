@@ -48,14 +48,9 @@ from southbound.snmp_endpoint import (
     Community,
     PrivProtocol,
     SnmpEndpoint,
-    SnmpVersion,
     UsmUser,
-    endpoint_for,
 )
 
-# Transitional: controller/collector.py still imports SnmpEndpoint, SnmpVersion
-# and endpoint_for from here; the last two leave this list once it imports them
-# from southbound.snmp_endpoint.
 __all__ = [
     "Index",
     "SnmpAuthError",
@@ -65,9 +60,7 @@ __all__ = [
     "SnmpProtocolError",
     "SnmpTimeout",
     "SnmpValue",
-    "SnmpVersion",
     "TableWalk",
-    "endpoint_for",
     "plain_value",
 ]
 

@@ -12,7 +12,8 @@ from typing import Any
 import click
 from prometheus_client import start_http_server
 
-from controller.collector import Collector, CollectorConfig, MetricGroup, PollResult
+from controller.collector import Collector
+from controller.collector_config import CollectorConfig, MetricGroup, PollResult
 from controller.store import open_store
 from controller.store.availability import (
     AvailabilityEvent,
@@ -50,7 +51,7 @@ def _intervals(values: tuple[str, ...], no_netconf: bool) -> dict[MetricGroup, f
         if intervals[group] <= 0:
             del intervals[group]  # 0 turns a group off
     if no_netconf:
-        intervals.pop(MetricGroup.NETCONF_INTERFACES, None)
+        intervals.pop(MetricGroup.NETCONF_STATE, None)
     return intervals
 
 
@@ -70,7 +71,7 @@ def _collector(
     config = CollectorConfig(
         intervals=intervals, snmp_version=SnmpVersion(snmp_version), max_in_flight=max_in_flight
     )
-    netconf = NetconfStateReader(inventory) if MetricGroup.NETCONF_INTERFACES in intervals else None
+    netconf = NetconfStateReader(inventory) if MetricGroup.NETCONF_STATE in intervals else None
     return Collector(
         inventory=inventory,
         store=open_store(database),
@@ -137,7 +138,7 @@ async def _run_once(collector: Collector) -> list[PollResult]:
     "intervals",
     multiple=True,
     metavar="GROUP=SECONDS",
-    help="Polling interval of a metric group (if-mib, probes, netconf-interfaces); 0 turns it off.",
+    help="Polling interval of a metric group (if-mib, probes, netconf-state); 0 turns it off.",
 )
 @click.option("--no-netconf", is_flag=True, help="Do not poll over NETCONF.")
 @click.option(

@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from controller.collector import Collector, CollectorConfig, MetricGroup
+from controller.collector import Collector
+from controller.collector_config import CollectorConfig, MetricGroup
 from controller.store import open_store
 from controller.store.telemetry import Sample, SeriesKey, SeriesKind, TelemetryRepository
 from lab import api

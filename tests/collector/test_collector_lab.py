@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controller.collector import Collector, CollectorConfig, MetricGroup, PollResult
+from controller.collector import Collector
+from controller.collector_config import CollectorConfig, MetricGroup, PollResult
 from controller.store import Store, open_store
 from controller.store.availability import AvailabilityRepository, EventKind
 from controller.store.telemetry import SeriesKey, SeriesKind, TelemetryRepository

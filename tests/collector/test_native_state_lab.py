@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree
 
-from controller.collector import Collector, CollectorConfig, MetricGroup
+from controller.collector import Collector
+from controller.collector_config import CollectorConfig, MetricGroup
 from controller.store import Store
 from controller.store.telemetry import TelemetryRepository
 from lab.state import LabState, paths

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from lxml import etree
 
-from controller.collector import MetricGroup
+from controller.collector_config import MetricGroup
 from controller.sampling import Sampler, Source
 from southbound.netconf_state import (
     NATIVE_NS,
@@ -132,6 +132,7 @@ def test_native_probes_become_netconf_samples_in_milliseconds() -> None:
     }  # the idle probe 3 has no figures yet: no samples
 
 
-def test_former_group_name_still_selects_the_netconf_group() -> None:
-    assert MetricGroup("netconf-interfaces") is MetricGroup.NETCONF_STATE
+def test_metric_groups_are_named_by_what_they_read() -> None:
     assert [g.value for g in MetricGroup] == ["if-mib", "probes", "netconf-state"]
+    with pytest.raises(ValueError):
+        MetricGroup("netconf-interfaces")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.collector import Collector, CollectorConfig, MetricGroup
+from controller.collector import Collector
+from controller.collector_config import CollectorConfig, MetricGroup
 from controller.sla import alarms, live
 from controller.sla.metrics import Metric
 from controller.store import Store, open_store
