@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from controller.errors import InputError
 from controller.journal import Journal
+from controller.store.services import TransactionRow
 from northbound.cli.context import (
     change_options,
     controller_options,
@@ -22,6 +24,18 @@ def group() -> None:
     """Transactions: who changed what, on which device, and how it ended."""
 
 
+def _summary(tx: TransactionRow) -> dict[str, Any]:
+    """What ``list`` shows of a journalled transaction, and ``show`` begins with."""
+    return {
+        "id": tx.id,
+        "state": tx.state,
+        "started": tx.started_at.isoformat(),
+        "by": tx.started_by,
+        "command": tx.command,
+        "error": tx.error,
+    }
+
+
 @group.command(name="list")
 @click.option("--limit", default=50, show_default=True)
 @controller_options
@@ -32,17 +46,7 @@ def list_(
     """The latest transactions, newest first: state, start time, who and which command."""
     ctx = open_context(database, inventory_path)
     with ctx.store.session() as session:
-        data = [
-            {
-                "id": t.id,
-                "state": t.state,
-                "started": t.started_at.isoformat(),
-                "by": t.started_by,
-                "command": t.command,
-                "error": t.error,
-            }
-            for t in Journal(session).transactions(limit)
-        ]
+        data = [_summary(t) for t in Journal(session).transactions(limit)]
     emit(
         data,
         output_format,
@@ -89,12 +93,7 @@ def show(tx: int, database: str | None, inventory_path: Path | None, output_form
         if row is None:
             raise InputError(f"no transaction {tx}")
         data = {
-            "id": row.id,
-            "state": row.state,
-            "started": row.started_at.isoformat(),
-            "by": row.started_by,
-            "command": row.command,
-            "error": row.error,
+            **_summary(row),
             "devices": [
                 {
                     "device": d.device,
