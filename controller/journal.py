@@ -16,9 +16,9 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from controller.diff import Edit
@@ -76,6 +76,14 @@ def _edits(items: Sequence[Edit]) -> str:
     return json.dumps([e.to_json() for e in items])
 
 
+def _text(document: Mapping[str, Any] | None) -> str | None:
+    return None if document is None else json.dumps(document, sort_keys=True)
+
+
+def _table(model: Any) -> Table:
+    return cast("Table", model.__table__)
+
+
 def _doc(text: str | None) -> dict[str, Any] | None:
     return None if text is None else dict(json.loads(text))
 
@@ -103,25 +111,21 @@ class Journal:
         )
         self.session.add(row)
         self.session.flush()
-        for device, (forward, reverse) in devices.items():
-            self.session.add(
-                TransactionDeviceRow(
-                    transaction_id=row.id,
-                    device=device,
-                    forward=_edits(forward),
-                    reverse=_edits(reverse),
-                    outcome="pending",
-                )
-            )
-        for service_id, (before, after) in services.items():
-            self.session.add(
-                TransactionServiceRow(
-                    transaction_id=row.id,
-                    service_id=service_id,
-                    before=None if before is None else json.dumps(before, sort_keys=True),
-                    after=None if after is None else json.dumps(after, sort_keys=True),
-                )
-            )
+        device_rows = [
+            {"transaction_id": row.id, "device": device, "outcome": "pending"}
+            | {"forward": _edits(forward), "reverse": _edits(reverse)}
+            for device, (forward, reverse) in devices.items()
+        ]
+        service_rows = [
+            {"transaction_id": row.id, "service_id": service_id}
+            | {"before": _text(before), "after": _text(after)}
+            for service_id, (before, after) in services.items()
+        ]
+        # Core inserts, one statement each: a journal entry can hold thousands of services.
+        if device_rows:
+            self.session.execute(insert(_table(TransactionDeviceRow)), device_rows)
+        if service_rows:
+            self.session.execute(insert(_table(TransactionServiceRow)), service_rows)
         return row.id
 
     def finish(
