@@ -14,6 +14,7 @@ from controller.sla import incidents, orders
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, evaluate
 from controller.sla.metrics import Metric
+from controller.sla.orders import to_us
 from controller.store.availability import AvailabilityRepository, EventKind
 from controller.store.slarecords import Access, Binding
 
@@ -124,6 +125,33 @@ def test_orders_keep_first_submission_and_first_delivery(tmp_path: Path) -> None
         gold(), period=Period(start_us=us(FROM), end_us=us(TO)), samples=[], orders=got
     )
     assert report.metrics[Metric.PROVISIONING_DAYS] == Fraction(7, 2)  # 2nd 00:00 to 5th 12:00
+
+
+def test_orders_of_many_services_in_one_call(tmp_path: Path) -> None:
+    day = datetime(2026, 11, 2, tzinfo=UTC)
+    with sqlite_store(tmp_path) as store:
+        with store.session() as session:
+            orders.record_ordered_many(session, service_ids=["a", "b"], at=day)
+            orders.record_delivered_many(session, service_ids=["a"], at=day.replace(day=3))
+            # b keeps its order time, c is new; a keeps its first delivery
+            orders.record_ordered_many(session, service_ids=["b", "c", "c"], at=day.replace(day=4))
+            done = orders.record_delivered_many(
+                session, service_ids=["a", "b", "d"], at=day.replace(day=6)
+            )
+        with (
+            pytest.raises(SlaInputError, match="delivered before ordered"),
+            store.session() as session,
+        ):
+            orders.record_delivered_many(session, service_ids=["c"], at=day)
+        with repository(store) as repo:
+            stored = {s: repo.order(s) for s in "abcd"}
+    assert done["a"].delivered_us == to_us(day.replace(day=3))
+    assert {s: (o.ordered_us, o.delivered_us) for s, o in stored.items() if o} == {
+        "a": (to_us(day), to_us(day.replace(day=3))),
+        "b": (to_us(day), to_us(day.replace(day=6))),
+        "c": (to_us(day.replace(day=4)), None),
+        "d": (to_us(day.replace(day=6)), to_us(day.replace(day=6))),  # delivered unordered: zero
+    }
 
 
 def test_outages_make_intervals_unavailable_past_the_y1540_threshold() -> None:
