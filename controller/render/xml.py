@@ -35,13 +35,17 @@ class _Builder:
     def __init__(self, schema: PlatformSchema) -> None:
         self.schema = schema
         self.ns = schema.namespace
+        self._names: dict[str, str] = {}  # qualified names, made once per payload
         self.config = etree.Element(f"{{{NETCONF_BASE}}}config", nsmap={"nc": NETCONF_BASE})
         self.root = etree.SubElement(self.config, self.q(schema.root), nsmap={None: self.ns})  # type: ignore[dict-item]
         self._index: dict[tuple[str | None, ...], _Element] = {}
         self._ops: dict[int, str] = {}
 
     def q(self, name: str) -> str:
-        return f"{{{self.ns}}}{name}"
+        found = self._names.get(name)
+        if found is None:
+            found = self._names[name] = f"{{{self.ns}}}{name}"
+        return found
 
     def entry(self, kind: ListSchema, keys: tuple[str, ...]) -> _Element:
         element, values = self.root, iter(keys)
@@ -75,9 +79,13 @@ class _Builder:
         return parent, leaf
 
     def set_leaf(self, entry: _Element, name: str, value: LeafValue) -> None:
-        parent, leaf = self.leaf(entry, name)
-        for item in value if isinstance(value, tuple) else (value,):
-            etree.SubElement(parent, self.q(leaf)).text = item
+        parent, leaf = (entry, name) if "/" not in name else self.leaf(entry, name)
+        tag = self.q(leaf)
+        if isinstance(value, tuple):
+            for item in value:
+                etree.SubElement(parent, tag).text = item
+        else:
+            etree.SubElement(parent, tag).text = value
 
     def add(self, edit: Edit) -> None:
         entry = self.entry(self.schema.kind(edit.node.kind), edit.node.keys)
