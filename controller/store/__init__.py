@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -77,7 +78,7 @@ class Store:
 def open_store(url: str | None = None, *, create: bool = True) -> Store:
     """Open the database at ``url`` (default: :func:`default_database_url`).
 
-    With ``create`` the schema is brought up to date.
+    With ``create`` the schema is brought up to date (Alembic migrations).
     """
     url = url or default_database_url()
     try:
@@ -90,7 +91,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     if create:
         try:
             _create_schema(store)
-        except SQLAlchemyError as exc:  # unreachable server, refused login, unwritable file
+        except (SQLAlchemyError, CommandError) as exc:  # unreachable, refused, unknown revision
             engine.dispose()
             reason = _first_line(getattr(exc, "orig", None) or exc)
             raise StoreError(f"cannot open database {_shown(url)}: {reason}") from None
@@ -111,7 +112,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _create_schema(store: Store) -> None:
-    # Import every model module so that Base.metadata knows all tables.
-    from controller.store import models  # noqa: F401
+    """Bring the schema up to date with netsla's Alembic migrations."""
+    from controller.store import migrate
 
-    Base.metadata.create_all(store.engine)
+    migrate.upgrade(store.engine)
