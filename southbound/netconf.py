@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,6 +40,12 @@ from southbound.inventory import Device, Inventory, PasswordSecret, SshKeySecret
 # filtered get-config 1.6 ms against a lab router, for about 1 % of a core
 # per open idle session (tests/benchmarks/bench_lab.py).
 nc_session.TICK = 0.001
+
+# Per platform: how long to wait after the <hello> exchange before the first
+# RPC.  netconfd (yuma123 2.13, the lab router) drops an RPC that reaches it
+# in the same read as the client's <hello>; the RPC then never gets a reply.
+# Sessions are opened once and reused, so this is paid once per session.
+HELLO_SETTLE_SECONDS: dict[str, float] = {"netsla-router": 0.1}
 
 T = TypeVar("T")
 BASE = "urn:ietf:params:netconf:base:1.0"
@@ -206,6 +213,7 @@ class NetconfSession:
         except (TransportError, OSError, paramiko.SSHException) as exc:
             raise DeviceUnreachable(self.name, f"cannot open NETCONF session: {exc}") from exc
         self.capabilities = Capabilities.from_uris(list(mgr.server_capabilities))
+        time.sleep(HELLO_SETTLE_SECONDS.get(self.device.platform, 0.0))
         self._manager = mgr
         return mgr
 
