@@ -13,7 +13,7 @@ from northbound.cli.slastore import store_at
 
 @click.group(name="alarm")
 def group() -> None:
-    """SLA alarms raised by the live evaluation (``netsla sla run``)."""
+    """SLA alarms raised by the live evaluation (netsla sla run)."""
 
 
 @group.command(name="list")
