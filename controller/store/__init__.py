@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -89,6 +88,8 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         event.listen(engine, "connect", _sqlite_pragmas)
     store = Store(engine)
     if create:
+        from alembic.util import CommandError  # alembic costs ~0.2 s to import
+
         try:
             _create_schema(store)
         except (SQLAlchemyError, CommandError) as exc:  # unreachable, refused, unknown revision
