@@ -134,23 +134,27 @@ async def _walk(
 
 
 def test_probe_results_and_history_are_published_over_snmp(lab: LabState, probes: Targets) -> None:
-    time.sleep(2.5)  # two complete tests of five packets a second
-    rows = probe_results(asyncio.run(_walk(lab, oids.PING_RESULTS_POLL_COLUMNS)))  # type: ignore[arg-type]
+    columns = oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS
+    deadline = time.monotonic() + 20  # two complete tests of five packets a second, on a busy host
+    while True:
+        time.sleep(0.5)
+        rows = probe_results(asyncio.run(_walk(lab, oids.PING_RESULTS_POLL_COLUMNS)))  # type: ignore[arg-type]
+        history = probe_history(asyncio.run(_walk(lab, columns)))  # type: ignore[arg-type]
+        mine = [h for h in history if h.test == "7"]
+        if len(mine) >= 10 or time.monotonic() > deadline:
+            break
     by_test = {(r.owner, r.test): r for r in rows}
     assert set(by_test) == {("vpn1", "7"), ("netsla", "8")}
     ce = by_test[("vpn1", "7")]
     assert ce.target == probes.ce and (ce.sent, ce.responses) == (5, 5)
     assert ce.average_rtt_ms is not None and ce.average_rtt_ms <= 5  # a veth hop
     assert ce.last_good_probe is not None
-    columns = oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS
-    history = probe_history(asyncio.run(_walk(lab, columns)))  # type: ignore[arg-type]
-    mine = [h for h in history if h.test == "7"]
     assert len(mine) >= 10
     assert [h.index for h in mine] == sorted(h.index for h in mine)
     assert all(h.status == oids.RESPONSE_RECEIVED for h in mine)
     assert all(h.rtt_us is not None and 0 < h.rtt_us < 5_000 for h in mine)
     now_us = time.time() * US
-    assert all(h.sent_us is not None and now_us - 10 * US < h.sent_us < now_us for h in mine)
+    assert all(h.sent_us is not None and now_us - 30 * US < h.sent_us < now_us for h in mine)
 
 
 def _collector(lab: LabState, store: Store) -> Collector:
