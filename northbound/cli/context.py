@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from controller.assembly import assemble
 from controller.execution import RunOptions
 from controller.service import Controller
 from controller.store import Store, open_store
@@ -88,22 +89,8 @@ class Context:
 def open_context(database: str | None, inventory_path: Path | None) -> Context:
     store = open_store(database)
     inventory = load_inventory(inventory_path or default_inventory())
-    pool = NetconfPool(inventory)
-    platforms = {n: d.platform for n, d in inventory.devices.items()}
     command = shlex.join(["netsla", *sys.argv[1:]])
-    sync = Sync(
-        store=store,
-        platforms=platforms,
-        reader=pool.session,
-        driver=pool.session,
-        command=command,
-    )
-    controller = Controller(
-        store=store,
-        platforms=platforms,
-        driver=pool.session,
-        sync_from=sync.sync_from,
-        command=command,
-    )
+    parts = assemble(store=store, inventory=inventory, command=command)
+    controller, pool, sync = parts.controller, parts.pool, parts.sync
     controller.recover()
     return Context(store, inventory, pool, controller, sync)

@@ -36,16 +36,16 @@ from typing import Any
 from ncclient import manager
 from ncclient.transport import session as nc_session
 
+from controller.assembly import assemble
 from controller.batch import Batcher
 from controller.planner import plan_change, record
 from controller.render.l3sm import Service
 from controller.service import Controller, services_of
 from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
-from controller.sync import Sync
 from lab import api
 from southbound.inventory import Inventory, SshKeySecret, load_inventory
-from southbound.netconf import Datastore, NetconfPool, known_host_key
+from southbound.netconf import Datastore, known_host_key
 
 LAB, PORT_BASE = "ctlbench", 30000
 ROUTERS = ("pe1", "pe2", "pe3")
@@ -84,21 +84,9 @@ def service(index: int, routers: tuple[str, ...] = ROUTERS) -> Service:
 class Bench:
     def __init__(self, inventory: Inventory, store: Store) -> None:
         self.inventory = inventory
-        self.pool = NetconfPool(inventory)
-        self.platforms = {n: d.platform for n, d in inventory.devices.items()}
-        self.sync = Sync(
-            store=store,
-            platforms=self.platforms,
-            reader=self.pool.session,
-            driver=self.pool.session,
-        )
-        self.controller = Controller(
-            store=store,
-            platforms=self.platforms,
-            driver=self.pool.session,
-            sync_from=self.sync.sync_from,
-            command="bench",
-        )
+        parts = assemble(store=store, inventory=inventory, command="bench")
+        self.pool, self.sync, self.controller = parts.pool, parts.sync, parts.controller
+        self.platforms = parts.controller.platforms
 
     async def payloads(self, services: dict[str, Service]) -> dict[str, Any]:
         outcome = await self.controller.apply(services, dry_run=True)

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
+from controller.assembly import assemble
 from controller.execution import RunOptions
 from controller.render.tree import config_to_json
-from controller.service import Controller, services_of
+from controller.service import services_of
 from controller.store import Store, open_store
-from controller.sync import Sync, read_running
+from controller.sync import read_running
 from southbound.inventory import Inventory, load_inventory
-from southbound.netconf import Datastore, NetconfPool, NetconfSession
+from southbound.netconf import Datastore, NetconfSession
 
 ROUTERS = ("pe1", "pe2", "pe3")
 
@@ -35,21 +36,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 class Harness:
     def __init__(self, store: Store, inventory: Inventory) -> None:
         self.inventory = inventory
-        self.pool = NetconfPool(inventory)
-        self.platforms = {n: d.platform for n, d in inventory.devices.items()}
-        self.sync = Sync(
-            store=store,
-            platforms=self.platforms,
-            reader=self.pool.session,
-            driver=self.pool.session,
-        )
-        self.controller = Controller(
-            store=store,
-            platforms=self.platforms,
-            driver=self.pool.session,
-            sync_from=self.sync.sync_from,
-            command="pytest",
-        )
+        parts = assemble(store=store, inventory=inventory, command="pytest")
+        self.pool, self.sync, self.controller = parts.pool, parts.sync, parts.controller
 
     def apply(self, *docs: dict[str, Any], options: RunOptions | None = None) -> Any:
         changes: dict[str, Any] = dict(services_of(docs))
