@@ -107,7 +107,6 @@ class Controller:
         self.sla = dict(sla or {})
         self.pools = pools
         self.command = command
-        self._catalog: SlaCatalog | None = None
         # SLA documents of the current command, for every apply it makes
         # (a batch retried piece by piece, a rollback); see apply().
         self.catalog: SlaCatalog | None = None
@@ -157,8 +156,7 @@ class Controller:
             with self.store.session() as session:
                 catalog = stored_catalog(session, changes)
         changes = {s: v and catalog.resolve(v) for s, v in changes.items()}
-        self.sla.update(catalog.probe_profiles())
-        self._catalog = catalog
+        probes = {**self.sla, **catalog.probe_profiles()}
         self._check_devices(changes)
         previous = self._stored_many(list(changes))
         await self._ensure_synced(changes)
@@ -169,14 +167,14 @@ class Controller:
                 ServiceRepository(session),
                 changes,
                 platforms=self.platforms,
-                sla=self.sla,
+                sla=probes,
                 pools=self.pools,
             )
             if dry_run:
                 session.rollback()
                 return Outcome(transaction=None, plan=plan, dry_run=True)
             if not plan.changed:  # nothing to send: record the documents, journal nothing
-                self._record(session, plan, tx=None)
+                self._record(session, plan, tx=None, catalog=catalog)
                 return Outcome(transaction=None, plan=plan)
             pushes = {
                 d: Push(d, w.platform, w.plan.edits, w.plan.reverse)
@@ -199,7 +197,7 @@ class Controller:
             pushes=pushes,
             driver=self.driver,
             options=options or RunOptions(),
-            on_success=lambda session: self._record(session, plan, tx=tx),
+            on_success=lambda session: self._record(session, plan, tx=tx, catalog=catalog),
             on_failure=failed,
         )
         return Outcome(transaction=tx, plan=plan, results=results)
@@ -219,14 +217,15 @@ class Controller:
         with self.store.session() as session:
             record_ordered_many(session, service_ids=submitted, at=now())
 
-    def _record(self, session: Session, plan: ChangePlan, *, tx: int | None) -> None:
+    def _record(
+        self, session: Session, plan: ChangePlan, *, tx: int | None, catalog: SlaCatalog
+    ) -> None:
         with cycle_collection_paused():
             record(ServiceRepository(session), plan, tx=tx)
             at = now()
             delivered = [s for s, service in plan.after.items() if service is not None]
             record_delivered_many(session, service_ids=delivered, at=at)
-            if self._catalog is not None:
-                bind_services(session, plan.after, plan.footprints, self._catalog, at=at)
+            bind_services(session, plan.after, plan.footprints, catalog, at=at)
 
     async def _ensure_synced(self, changes: Mapping[str, Service | None]) -> None:
         """Learn the config of devices the controller has never read (sync-from)."""
