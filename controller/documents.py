@@ -60,10 +60,10 @@ class Step:
         return self.name.rpartition(":")[2]
 
 
-def split_path(path: str) -> list[Step]:
-    """Split ``/a:b/c[k='v']/d`` into steps, honouring quotes in key values."""
-    steps: list[str] = []
-    depth, quote, start = 0, "", 1
+def _separators(path: str) -> list[int]:
+    """Indices of the ``/`` that separate steps (outside key predicates and quotes)."""
+    found: list[int] = []
+    depth, quote = 0, ""
     for i, ch in enumerate(path):
         if quote:
             quote = "" if ch == quote else quote
@@ -73,7 +73,23 @@ def split_path(path: str) -> list[Step]:
             depth += 1
         elif ch == "]":
             depth -= 1
-        elif ch == "/" and depth == 0 and i > 0:
+        elif ch == "/" and depth == 0:
+            found.append(i)
+    return found
+
+
+def parent_path(path: str) -> str:
+    """The data path of the parent of the node at ``path`` ('' at the top)."""
+    separators = _separators(path)
+    return path[: separators[-1]] if separators else ""
+
+
+def split_path(path: str) -> list[Step]:
+    """Split ``/a:b/c[k='v']/d`` into steps, honouring quotes in key values."""
+    steps: list[str] = []
+    start = 1
+    for i in _separators(path):
+        if i > 0:
             steps.append(path[start:i])
             start = i + 1
     if len(path) > start:

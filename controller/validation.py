@@ -30,9 +30,16 @@ from typing import Any
 
 from lxml import etree
 
-from controller.documents import NETCONF_BASE_NS, DocumentRefused, Limits, read_document, split_path
+from controller.documents import (
+    NETCONF_BASE_NS,
+    DocumentRefused,
+    Limits,
+    parent_path,
+    read_document,
+    split_path,
+)
 from controller.errors import InputError
-from controller.yangerrors import Diagnosis, ProblemCode, diagnose, parent_path
+from controller.yangerrors import Diagnosis, ProblemCode, diagnose
 from controller.yangmodels import (
     DataFormat,
     DataTree,

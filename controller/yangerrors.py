@@ -134,24 +134,6 @@ _TOO_MANY = _q(r'^Too many "(?P<n>[^"]+)" instances')
 _STATE = _q(r'^(Unexpected|Invalid) (data )?state (data )?node "(?P<n>[^"]+)"')
 
 
-def parent_path(path: str) -> str:
-    """The data path of the parent of the node at ``path`` ('' at the top)."""
-    depth, quote = 0, ""
-    last = 0
-    for i, ch in enumerate(path):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == "/" and depth == 0:
-            last = i
-    return path[:last]
-
-
 def diagnose(error: LyError) -> Diagnosis:
     """Turn one libyang error into netsla's code, path, message and prune point."""
     path = error.path or ""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controller.documents import Step, split_path
-from controller.yangerrors import ProblemCode, diagnose, parent_path
+from controller.documents import Step, parent_path, split_path
+from controller.yangerrors import ProblemCode, diagnose
 from controller.yangmodels import ErrorKind, LyError
 
 
