@@ -164,13 +164,7 @@ class TelemetryRepository:
         with self._store.session() as session:
             rows = session.execute(select(table).where(table.c.device.in_(devices))).all()
         for row in rows:
-            key = SeriesKey(
-                device=row.device,
-                source=row.source,
-                object=row.object,
-                metric=row.metric,
-                kind=SeriesKind(row.kind),
-            )
+            key = _series_key(row)
             self._series[key] = row.id
 
     def _create(self, keys: Sequence[SeriesKey]) -> None:
@@ -249,13 +243,7 @@ class TelemetryRepository:
             rows = session.execute(query).all()
         found = {}
         for row in rows:
-            key = SeriesKey(
-                device=row.device,
-                source=row.source,
-                object=row.object,
-                metric=row.metric,
-                kind=SeriesKind(row.kind),
-            )
+            key = _series_key(row)
             self._series[key] = row.id
             found[key] = StoredSample(at_us=row.at_us, value=row.value, rate=row.rate)
         return found
@@ -336,3 +324,14 @@ class TelemetryRepository:
                 session.execute(delete(rollup).where(rollup.c.bucket_us < rollup_before))
             )
         return raw, old
+
+
+def _series_key(row: Any) -> SeriesKey:
+    """The key of a series row (of the series table or a join with it)."""
+    return SeriesKey(
+        device=row.device,
+        source=row.source,
+        object=row.object,
+        metric=row.metric,
+        kind=SeriesKind(row.kind),
+    )
