@@ -20,7 +20,7 @@ from lab.state import LabState, paths
 from lab.topology import load_topology
 from southbound.inventory import load_inventory
 from southbound.netconf_state import NATIVE_NS, NETCONF_NS, NetconfStateReader
-from tests.lab.conftest import connect
+from tests.lab.conftest import commit_config
 
 pytestmark = pytest.mark.lab
 PROBE_ID, OWNER, PACKETS = 4343, "native-collect", 2
@@ -54,23 +54,14 @@ def _probe_config(*, target: str | None) -> etree._Element:
     return config
 
 
-def _commit(lab: LabState, config: etree._Element) -> None:
-    session = connect(lab, lab.router("pe1"))
-    try:
-        session.edit_config(target="candidate", config=config)
-        session.commit()
-    finally:
-        session.close_session()
-
-
 @pytest.fixture
 def probe(lab: LabState) -> Iterator[str]:
     target = _ce_address(lab)
-    _commit(lab, _probe_config(target=target))
+    commit_config(lab, lab.router("pe1"), _probe_config(target=target))
     try:
         yield target
     finally:
-        _commit(lab, _probe_config(target=None))
+        commit_config(lab, lab.router("pe1"), _probe_config(target=None))
 
 
 def _latest(repo: TelemetryRepository, source: str) -> Figures:

@@ -32,7 +32,7 @@ from southbound.inventory import load_inventory
 from southbound.snmp import SnmpPoller
 from southbound.snmp_endpoint import endpoint_for
 from southbound.snmp_tables import probe_history, probe_results
-from tests.lab.conftest import connect
+from tests.lab.conftest import commit_config
 
 pytestmark = pytest.mark.lab
 US = 1_000_000
@@ -84,21 +84,13 @@ def _probes_config(probes: list[dict[str, str]], *, delete: bool = False) -> etr
     return config
 
 
-def _commit(lab: LabState, config: etree._Element) -> None:
-    session = connect(lab, lab.router("pe1"))
-    try:
-        session.edit_config(target="candidate", config=config)
-        session.commit()
-    finally:
-        session.close_session()
-
-
 @pytest.fixture
 def probes(lab: LabState) -> Iterator[Targets]:
     targets = _targets(lab)
     common = {"interval-seconds": "1", "packets": "5"}
-    _commit(
+    commit_config(
         lab,
+        lab.router("pe1"),
         _probes_config(
             [
                 {"id": "7", "owner": "vpn1", "target": targets.ce, "dscp": "46", **common},
@@ -110,7 +102,7 @@ def probes(lab: LabState) -> Iterator[Targets]:
         yield targets
     finally:
         api.impair(lab.name, targets.core_link, clear=True)
-        _commit(lab, _probes_config([], delete=True))
+        commit_config(lab, lab.router("pe1"), _probes_config([], delete=True))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from ncclient import manager
 
 from lab.state import LabState, RouterFacts
 from southbound.inventory import SshKeySecret, load_inventory
+from southbound.netconf import HELLO_SETTLE_SECONDS
 
 # ncclient sends queued requests only every TICK seconds (0.1 by default).
 ncclient.transport.session.TICK = 0.001
@@ -26,7 +28,7 @@ def connect(state: LabState, router: RouterFacts, *, ssh_config: Path | None = N
     device = inventory.devices[router.name]
     secret = inventory.secret(device.netconf.credential)
     assert isinstance(secret, SshKeySecret)
-    return manager.connect(
+    session = manager.connect(
         host=device.netconf.host,
         port=device.netconf.port,
         username=device.netconf.username,
@@ -37,6 +39,18 @@ def connect(state: LabState, router: RouterFacts, *, ssh_config: Path | None = N
         look_for_keys=False,
         timeout=10,
     )
+    time.sleep(HELLO_SETTLE_SECONDS.get(device.platform, 0.0))  # the router's hello quirk
+    return session
+
+
+def commit_config(state: LabState, router: RouterFacts, config: Any) -> None:
+    """Edit ``router``'s candidate with ``config`` and commit it, in a session of its own."""
+    session = connect(state, router)
+    try:
+        session.edit_config(target="candidate", config=config)
+        session.commit()
+    finally:
+        session.close_session()
 
 
 @pytest.fixture
