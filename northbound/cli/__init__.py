@@ -28,6 +28,7 @@ def _register() -> None:
     from northbound.cli import (
         alarm,
         collect,
+        demo,
         device,
         incident,
         lab,
@@ -51,6 +52,7 @@ def _register() -> None:
     cli.add_command(alarm.group)
     cli.add_command(serve.command)
     cli.add_command(token.group)
+    cli.add_command(demo.command)
 
 
 _register()

@@ -1,0 +1,360 @@
+"""``netsla demo``: the main job on the lab, each step an ordinary netsla command.
+
+The demo brings the lab up, validates and applies the example customers'
+VPNs with their SLAs in one transaction, lets the routers' probes measure
+the VPNs while the collector stores what they measure, evaluates the SLAs,
+then impairs one core link so that one customer's gold SLA is breached
+while the other's silver SLA holds, evaluates again, clears the impairment
+and writes each customer's HTML report.
+
+Every step runs the same click command a user would type, and is echoed as
+that command line first, so the demo doubles as a walk-through.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from controller.errors import InputError
+from controller.store.sla import SlaRepository
+from lab import api
+from lab.errors import LabError
+from lab.state import paths
+from northbound.cli import alarm, collect, device, incident, service, sla, validate
+from northbound.cli import lab as lab_cli
+from northbound.cli.options import database_option
+from northbound.cli.slastore import store_at
+
+#: The example documents, applied in this order (templates first).
+EXAMPLES = (
+    "sla-templates.json",
+    "acme-gold-any-to-any.json",
+    "globex-silver-hub-spoke.json",
+)
+CUSTOMERS = ("acme", "globex")
+#: acme's plant (pe2) and depot (pe3) talk over this link; globex's stores
+#: on pe2 and pe3 only talk to its data centre on pe1, so they never use it.
+IMPAIRED_LINK = "pe2-pe3"
+#: The service whose trouble ticket the demo opens and clears (MTTR).
+INCIDENT_SERVICE = "acme-corp"
+
+
+def _examples_folder() -> Path:
+    """The repository's ``examples/`` (netsla is installed from its checkout)."""
+    return Path(__file__).resolve().parents[2] / "examples"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One netsla command of the demo: what the user would type, and its parameters."""
+
+    command: click.Command
+    words: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+#: A step whose words and parameters depend on what earlier steps did.
+LateStep = Callable[[], Step]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    lab: str
+    port_base: int | None
+    database: str | None
+    examples: Path
+    seconds: float
+    delay_ms: float
+    jitter_ms: float
+    reports: Path
+
+    def global_words(self, *, lab_command: bool) -> tuple[str, ...]:
+        if lab_command:
+            return () if self.default_lab else ("--name", self.lab)
+        words: tuple[str, ...] = ()
+        if not self.default_lab:
+            words += ("--inventory", str(self.inventory))
+        if self.database:
+            words += ("--database", self.database)
+        return words
+
+    @property
+    def inventory(self) -> Path:
+        return paths(self.lab).inventory
+
+    @property
+    def default_lab(self) -> bool:
+        return self.lab == lab_cli.DEFAULT_LAB
+
+    def lab_params(self) -> dict[str, Any]:
+        """What ``--name`` gives the lab commands (None: the default lab)."""
+        return {"name": None if self.default_lab else self.lab}
+
+    def controller_params(self) -> dict[str, Any]:
+        """What ``--database`` and ``--inventory`` give the controller commands."""
+        inventory = None if self.default_lab else self.inventory
+        return {"database": self.database, "inventory_path": inventory}
+
+    def month(self) -> str:
+        return time.strftime("%Y-%m", time.gmtime())
+
+    def report(self, customer: str) -> Path:
+        return self.reports / f"demo-{customer}-{self.month()}.html"
+
+
+def _documents(scenario: Scenario) -> tuple[Path, ...]:
+    return tuple(scenario.examples / name for name in EXAMPLES)
+
+
+def _setup_steps(s: Scenario) -> list[Step]:
+    docs = _documents(s)
+    names = tuple(str(d) for d in docs)
+    ctl = s.controller_params()
+    ctl_words = s.global_words(lab_command=False)
+    lab_words = s.global_words(lab_command=True)
+    port_words = ("--port-base", str(s.port_base)) if s.port_base is not None else ()
+    return [
+        Step(
+            lab_cli.up,
+            ("lab", "up", *lab_words, *port_words),
+            {**s.lab_params(), "port_base": s.port_base},
+        ),
+        Step(lab_cli.status, ("lab", "status", *lab_words), s.lab_params()),
+        Step(validate.command, ("validate", *names), {"files": docs}),
+        Step(device.sync_from, ("device", "sync-from", "--all", *ctl_words), {"all_": True, **ctl}),
+        Step(service.apply, ("service", "apply", *names, *ctl_words), {"documents": docs, **ctl}),
+        Step(
+            device.check_sync, ("device", "check-sync", "--all", *ctl_words), {"all_": True, **ctl}
+        ),
+    ]
+
+
+def _measure_steps(s: Scenario) -> list[Step]:
+    ctl = s.controller_params()
+    ctl_words = s.global_words(lab_command=False)
+    db_words = ("--database", s.database) if s.database else ()
+    seconds = f"{s.seconds:g}"
+    return [
+        Step(
+            collect.collect_command,
+            ("collect", "--duration", seconds, *ctl_words),
+            {"duration": s.seconds, **ctl},
+        ),
+        Step(sla.run_command, ("sla", "run", *db_words), {"database": s.database}),
+    ]
+
+
+def _impair_step(s: Scenario, *, clear: bool) -> Step:
+    lab_words = s.global_words(lab_command=True)
+    if clear:
+        return Step(
+            lab_cli.impair,
+            ("lab", "impair", IMPAIRED_LINK, "--clear", *lab_words),
+            {"link": IMPAIRED_LINK, "clear": True, **s.lab_params()},
+        )
+    return Step(
+        lab_cli.impair,
+        (
+            "lab",
+            "impair",
+            IMPAIRED_LINK,
+            "--delay-ms",
+            f"{s.delay_ms:g}",
+            "--jitter-ms",
+            f"{s.jitter_ms:g}",
+            *lab_words,
+        ),
+        {
+            "link": IMPAIRED_LINK,
+            "delay_ms": s.delay_ms,
+            "jitter_ms": s.jitter_ms,
+            **s.lab_params(),
+        },
+    )
+
+
+def _db_words(s: Scenario) -> tuple[str, ...]:
+    return ("--database", s.database) if s.database else ()
+
+
+def _incident_open(s: Scenario) -> Step:
+    text = f"acme reports slow transfers between plant and depot ({IMPAIRED_LINK})"
+    return Step(
+        incident.open_command,
+        ("incident", "open", "--service", INCIDENT_SERVICE, "--text", text, *_db_words(s)),
+        {"service_id": INCIDENT_SERVICE, "text": text, "database": s.database},
+    )
+
+
+def _incident_clear(s: Scenario) -> LateStep:
+    def late() -> Step:
+        with store_at(s.database).session() as session:
+            found = SlaRepository(session).incidents(service_id=INCIDENT_SERVICE, open_only=True)
+        if not found:
+            raise InputError(f"no open incident of {INCIDENT_SERVICE} to clear")
+        number = found[-1].id
+        return Step(
+            incident.clear_command,
+            ("incident", "clear", str(number), *_db_words(s)),
+            {"incident_id": number, "database": s.database},
+        )
+
+    return late
+
+
+def _report_steps(s: Scenario) -> list[Step]:
+    db_words = ("--database", s.database) if s.database else ()
+    steps = [Step(alarm.list_command, ("alarm", "list", *db_words), {"database": s.database})]
+    for customer in CUSTOMERS:
+        output = s.report(customer)
+        steps.append(
+            Step(
+                sla.report_command,
+                (
+                    "sla",
+                    "report",
+                    "--customer",
+                    customer,
+                    "--period",
+                    s.month(),
+                    "--output",
+                    str(output),
+                    *db_words,
+                ),
+                {
+                    "customer": customer,
+                    "month": s.month(),
+                    "output": output,
+                    "database": s.database,
+                },
+            )
+        )
+    return steps
+
+
+def _chapters(s: Scenario) -> list[tuple[str, Sequence[Step | LateStep]]]:
+    return [
+        ("Bring the lab up and provision the example customers' VPNs", _setup_steps(s)),
+        (f"Measure the healthy network for {s.seconds:g} s, then evaluate", _measure_steps(s)),
+        (
+            f"Impair core link {IMPAIRED_LINK}: acme's gold SLA (30 ms) is breached, "
+            "globex's silver sites do not use the link",
+            [_impair_step(s, clear=False), *_measure_steps(s)],
+        ),
+        (
+            "Clear the impairment; alarms and the customers' reports",
+            [
+                _impair_step(s, clear=True),
+                *_report_steps(s),
+            ],
+        ),
+    ]
+
+
+def _leave_link_clear(lab_name: str) -> None:
+    """Never leave the demo's impairment behind, whatever stopped the demo."""
+    try:
+        if api.impairments_of(lab_name).get(IMPAIRED_LINK) is not None:
+            api.impair(lab_name, IMPAIRED_LINK, clear=True)
+    except LabError:
+        pass  # no lab (it did not come up): nothing to clear
+
+
+def _run(ctx: click.Context, item: Step | LateStep) -> None:
+    step = item if isinstance(item, Step) else item()
+    click.secho(f"$ netsla {shlex.join(step.words)}", bold=True, err=True)
+    ctx.invoke(step.command, **step.params)
+
+
+@click.command(name="demo")
+@click.option("--lab", "lab_name", default=lab_cli.DEFAULT_LAB, show_default=True, help="Lab name.")
+@click.option(
+    "--port-base", type=int, default=None, help="First published 127.0.0.1 port of the lab."
+)
+@database_option
+@click.option(
+    "--examples",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the example documents (default: the repository's examples/).",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(5, 3600),
+    default=30,
+    show_default=True,
+    help="How long each measurement phase collects.",
+)
+@click.option(
+    "--delay-ms",
+    type=click.FloatRange(0, 1000),
+    default=20,
+    show_default=True,
+    help="Delay the impaired link adds in each direction.",
+)
+@click.option(
+    "--jitter-ms",
+    type=click.FloatRange(0, 1000),
+    default=3,
+    show_default=True,
+    help="Delay variation of the impaired link.",
+)
+@click.option(
+    "--reports",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for the customers' HTML reports.",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    *,
+    lab_name: str,
+    port_base: int | None,
+    database: str | None,
+    examples: Path | None,
+    seconds: float,
+    delay_ms: float,
+    jitter_ms: float,
+    reports: Path,
+) -> None:
+    """Run the demo on the lab: provision, measure, impair, evaluate, report.
+
+    Each step is an ordinary netsla command, echoed before it runs.  The lab
+    stays up afterwards (netsla lab down removes it).
+    """
+    folder = examples or _examples_folder()
+    missing = [name for name in EXAMPLES if not (folder / name).is_file()]
+    if missing:
+        raise InputError(f"{folder}: missing example documents: {', '.join(missing)}")
+    if not reports.is_dir():
+        raise InputError(f"{reports}: no such folder for the reports")
+    scenario = Scenario(
+        lab=lab_name,
+        port_base=port_base,
+        database=database,
+        examples=folder,
+        seconds=seconds,
+        delay_ms=delay_ms,
+        jitter_ms=jitter_ms,
+        reports=reports,
+    )
+    chapters = _chapters(scenario)
+    try:
+        for number, (title, steps) in enumerate(chapters, start=1):
+            click.secho(f"\n== {number}/{len(chapters)} {title}", fg="cyan", bold=True, err=True)
+            for step in steps:
+                _run(ctx, step)
+    finally:
+        _leave_link_clear(lab_name)
+    down = shlex.join(("netsla", "lab", "down", *scenario.global_words(lab_command=True)))
+    written = " ".join(str(scenario.report(c).resolve()) for c in CUSTOMERS)
+    click.echo(f"\nreports: {written}\nthe lab stays up: {down}", err=True)
