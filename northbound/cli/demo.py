@@ -27,7 +27,7 @@ from controller.store.sla import SlaRepository
 from lab import api
 from lab.errors import LabError
 from lab.state import paths
-from northbound.cli import alarm, collect, device, incident, service, sla, validate
+from northbound.cli import alarm, collect, demoapi, device, incident, service, sla, validate
 from northbound.cli import lab as lab_cli
 from northbound.cli.options import database_option
 from northbound.cli.slastore import store_at
@@ -267,6 +267,28 @@ def _leave_link_clear(lab_name: str) -> None:
         pass  # no lab (it did not come up): nothing to clear
 
 
+def _title(text: str) -> None:
+    click.secho(f"\n== {text}", fg="cyan", bold=True, err=True)
+
+
+NORTHBOUND_TITLE = (
+    "The northbound: acme's orchestrator asks for its SLA over gRPC (TLS, token); "
+    "globex's is not acme's to see"
+)
+
+
+def _northbound(ctx: click.Context, s: Scenario) -> None:
+    issued = demoapi.issue_token(ctx, customer=CUSTOMERS[0], database=s.database)
+    try:
+        inventory = s.controller_params()["inventory_path"]
+        with demoapi.running_server(database=s.database, inventory=inventory) as server:
+            demoapi.ask_status(
+                server, token_text=issued.text, services=(INCIDENT_SERVICE, "globex-retail")
+            )
+    finally:
+        demoapi.revoke_token(ctx, issued, database=s.database)
+
+
 def _run(ctx: click.Context, item: Step | LateStep) -> None:
     step = item if isinstance(item, Step) else item()
     click.secho(f"$ netsla {shlex.join(step.words)}", bold=True, err=True)
@@ -348,13 +370,16 @@ def command(
         reports=reports,
     )
     chapters = _chapters(scenario)
+    total = len(chapters) + 1
     try:
         for number, (title, steps) in enumerate(chapters, start=1):
-            click.secho(f"\n== {number}/{len(chapters)} {title}", fg="cyan", bold=True, err=True)
+            _title(f"{number}/{total} {title}")
             for step in steps:
                 _run(ctx, step)
     finally:
         _leave_link_clear(lab_name)
+    _title(f"{total}/{total} {NORTHBOUND_TITLE}")
+    _northbound(ctx, scenario)
     down = shlex.join(("netsla", "lab", "down", *scenario.global_words(lab_command=True)))
     written = " ".join(str(scenario.report(c).resolve()) for c in CUSTOMERS)
     click.echo(f"\nreports: {written}\nthe lab stays up: {down}", err=True)
