@@ -2,10 +2,13 @@
 
 The demo brings the lab up, validates and applies the example customers'
 VPNs with their SLAs in one transaction, lets the routers' probes measure
-the VPNs while the collector stores what they measure, evaluates the SLAs,
-then impairs one core link so that one customer's gold SLA is breached
-while the other's silver SLA holds, evaluates again, clears the impairment
-and writes each customer's HTML report.
+the VPNs (through the lab's VPN dataplane) while the collector stores what
+they measure, and evaluates the SLAs.  Then it impairs the core link that
+only one customer's gold sites use and opens that customer's trouble
+ticket, evaluates again, restores the link and closes the ticket (the
+hybrid SLA's MTTR), evaluates, lists the alarms and writes each customer's
+HTML report.  Last, the northbound: a customer token, ``netsla serve`` and
+the customer's SLA status over gRPC (:mod:`northbound.cli.demoapi`).
 
 Every step runs the same click command a user would type, and is echoed as
 that command line first, so the demo doubles as a walk-through.
@@ -240,20 +243,18 @@ def _report_steps(s: Scenario) -> list[Step]:
 
 
 def _chapters(s: Scenario) -> list[tuple[str, Sequence[Step | LateStep]]]:
+    evaluate = _measure_steps(s)[-1]
     return [
         ("Bring the lab up and provision the example customers' VPNs", _setup_steps(s)),
         (f"Measure the healthy network for {s.seconds:g} s, then evaluate", _measure_steps(s)),
         (
-            f"Impair core link {IMPAIRED_LINK}: acme's gold SLA (30 ms) is breached, "
-            "globex's silver sites do not use the link",
-            [_impair_step(s, clear=False), *_measure_steps(s)],
+            f"Impair core link {IMPAIRED_LINK} (acme's plant to depot; globex's sites do not "
+            "use it) and open acme's trouble ticket",
+            [_impair_step(s, clear=False), _incident_open(s), *_measure_steps(s)],
         ),
         (
-            "Clear the impairment; alarms and the customers' reports",
-            [
-                _impair_step(s, clear=True),
-                *_report_steps(s),
-            ],
+            "Restore the link, close the ticket (MTTR), evaluate; alarms and the reports",
+            [_impair_step(s, clear=True), _incident_clear(s), evaluate, *_report_steps(s)],
         ),
     ]
 
@@ -317,7 +318,7 @@ def _run(ctx: click.Context, item: Step | LateStep) -> None:
 @click.option(
     "--delay-ms",
     type=click.FloatRange(0, 1000),
-    default=20,
+    default=40,
     show_default=True,
     help="Delay the impaired link adds in each direction.",
 )
