@@ -46,6 +46,7 @@ from controller.collector_config import (
 )
 from controller.collector_metrics import CollectorMetrics
 from controller.probe_history import HistoryCursor
+from controller.probe_reader import ProbeReader
 from controller.sampling import Sampler, Source
 from controller.store import Store
 from controller.store.availability import AvailabilityRepository, PollRecord
@@ -56,7 +57,9 @@ from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
 from southbound.snmp import SnmpPoller
 from southbound.snmp_endpoint import SnmpEndpoint, endpoint_for
-from southbound.snmp_tables import interfaces_from_if_mib, probe_history, probe_results
+from southbound.snmp_tables import (
+    interfaces_from_if_mib,
+)
 
 log = logging.getLogger(__name__)
 US = 1_000_000
@@ -98,6 +101,7 @@ class Collector:
         self._pending = _Pending()
         self._flush_lock = asyncio.Lock()
         self._snmp: SnmpPoller | None = None
+        self._probe_reader: ProbeReader | None = None
         self._endpoints: dict[str, SnmpEndpoint | str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._last: dict[tuple[str, MetricGroup], PollResult] = {}
@@ -109,6 +113,9 @@ class Collector:
         if self._snmp is not None:
             return
         self._snmp = SnmpPoller()
+        self._probe_reader = ProbeReader(
+            snmp=self._snmp, history=self._history, max_repetitions=self.config.max_repetitions
+        )
         open_events = await asyncio.to_thread(self._availability.events, open_only=True)
         self._tracker.seed((e.device, e.interface, e.kind) for e in open_events)
         latest = await asyncio.to_thread(
@@ -276,25 +283,8 @@ class Collector:
 
     async def _probes(self, device: str) -> tuple[list[Sample], list[ProbePacket]]:
         """pingResultsTable as gauges; pingProbeHistoryTable rows not taken yet as packets."""
-        endpoint = self._endpoint(device)
-        assert self._snmp is not None
-        walk = await self._snmp.walk(
-            endpoint,
-            oids.PING_RESULTS_POLL_COLUMNS,
-            with_uptime=False,
-            max_repetitions=self.config.max_repetitions,
-        )
-        at_us = int(walk.received_at * US)
-        results = probe_results(walk.columns)
-        samples = Sampler.probes(device=device, source=Source.SNMP, results=results, at_us=at_us)
-        history = await self._snmp.walk(
-            endpoint,
-            oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS,
-            with_uptime=False,
-            max_repetitions=self.config.max_repetitions,
-        )
-        entries = probe_history(history.columns)
-        return samples, self._history.new_packets(device=device, entries=entries)
+        assert self._probe_reader is not None
+        return await self._probe_reader.poll(device, self._endpoint(device))
 
     async def _if_mib(self, device: str) -> tuple[list[Sample], list[EventChange]]:
         endpoint = self._endpoint(device)

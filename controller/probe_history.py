@@ -1,13 +1,20 @@
 """Probe history rows turned into per-packet samples, each taken once (pure).
 
 A device keeps the last rows of each probe's pingProbeHistoryTable (RFC 4560
-section 4); every poll reads them all.  :class:`HistoryCursor` remembers the
-rows of the previous poll of each probe and hands on only those not seen
-then, so the store sees each packet about once; the store's key (series,
-send time, sequence) makes any repeat harmless (a restarted collector).  A
-row is known by its history index *and* its time, so the index's wrap
-(after 0xffffffff back to 1) and a device restarting its indexes at 1 do
-not hide new packets.
+section 4).  :class:`HistoryCursor` remembers the rows of the previous poll
+of each probe and hands on only those not seen then, so the store sees each
+packet about once; the store's key (series, send time, sequence) makes any
+repeat harmless (a restarted collector).  A row is known by its history
+index *and* its time, so the index's wrap (after 0xffffffff back to 1) and a
+device restarting its indexes at 1 do not hide new packets.
+
+Polls read only what is new: a probe seen before is walked from the row
+before its newest known row (:meth:`HistoryCursor.resume_after`), so the
+walk re-reads that row and then the new ones.  When that row is gone or has
+another time (:meth:`HistoryCursor.continuous` is false: the device
+restarted its indexes), the probe's whole history is read again.  A history
+that moved on by more rows than the device keeps between two polls loses
+the rows in between on the device itself, whatever the poller does.
 
 Times: netsla's augmentation gives the send time in microseconds; a
 standard agent gives only ``pingProbeHistoryTime`` (when the result was
@@ -63,15 +70,45 @@ class HistoryCursor:
 
     def __init__(self) -> None:
         self._seen: dict[_ProbeKey, set[_RowKey]] = {}
+        self._newest: dict[_ProbeKey, _RowKey] = {}
 
     def forget(self, device: str) -> None:
         for key in [k for k in self._seen if k[0] == device]:
             del self._seen[key]
+            self._newest.pop(key, None)
+
+    def resume_after(self, device: str, owner: str, test: str) -> int | None:
+        """The history index to walk ``owner``/``test`` after; ``None``: walk it whole."""
+        newest = self._newest.get((device, owner, test))
+        if newest is None or newest[0] <= 1:
+            return None
+        return newest[0] - 1
+
+    def continuous(
+        self, device: str, owner: str, test: str, entries: Iterable[ProbeHistoryEntry]
+    ) -> bool:
+        """Whether a walk from :meth:`resume_after` carried on from the newest known row.
+
+        It did when it read that row again with the same time, or only rows
+        past it (the device dropped the row since: its history moved on).
+        """
+        newest = self._newest.get((device, owner, test))
+        if newest is None:
+            return True
+        indexes = []
+        for entry in entries:
+            if (entry.owner, entry.test) != (owner, test):
+                continue
+            packet = packet_of(device, entry)
+            if entry.index == newest[0]:
+                return packet is not None and packet.sent_us == newest[1]
+            indexes.append(entry.index)
+        return bool(indexes) and min(indexes) > newest[0]
 
     def new_packets(
         self, *, device: str, entries: Iterable[ProbeHistoryEntry]
     ) -> list[ProbePacket]:
-        """Packets of ``entries`` (one whole poll of ``device``) not taken before."""
+        """Packets of ``entries`` (one poll of ``device``) not taken before."""
         current: dict[_ProbeKey, set[_RowKey]] = {}
         packets = []
         for entry in entries:
@@ -85,4 +122,5 @@ class HistoryCursor:
                 packets.append(packet)
         self.forget(device)
         self._seen.update(current)
+        self._newest.update({probe: max(rows) for probe, rows in current.items()})
         return packets

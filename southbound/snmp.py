@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,16 +169,21 @@ class SnmpPoller:
         *,
         with_uptime: bool = True,
         max_repetitions: int = 32,
+        starts: Mapping[str, Index] | None = None,
     ) -> TableWalk:
-        """Every cell of ``columns`` (dotted column OIDs) of one agent.
+        """Every cell of ``columns`` (dotted column OIDs, or any subtrees) of one agent.
 
         All columns advance together in each GETBULK (RFC 3416 section 4.2.3),
         ``max_repetitions`` rows at a time; sysUpTime rides along as a
-        non-repeater of the first request.
+        non-repeater of the first request.  ``starts`` gives some columns an
+        index to start after: only the cells past it are read.
         """
         engine, addr = await self._configure(endpoint)
-        cursors = {column: oids.oid_tuple(column) for column in columns}
-        prefixes = dict(cursors)
+        prefixes = {column: oids.oid_tuple(column) for column in columns}
+        after = starts or {}
+        cursors = {
+            column: prefix + tuple(after.get(column, ())) for column, prefix in prefixes.items()
+        }
         cells: dict[str, dict[Index, SnmpValue]] = {column: {} for column in columns}
         uptime: int | None = None
         received_at = 0.0

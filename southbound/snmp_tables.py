@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from southbound import oids
 from southbound.errors import SouthboundError
@@ -211,3 +211,26 @@ def probe_history(columns: Columns) -> list[ProbeHistoryEntry]:
             )
         )
     return entries
+
+
+#: Every column of a probe-history poll: the standard's and netsla's augmentation.
+HISTORY_COLUMNS = oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS
+
+
+def history_subtree(column: str, owner: str, test: str) -> str:
+    """The subtree of one probe's rows in one pingProbeHistoryTable column."""
+    return ".".join((column, *(str(part) for part in string_index(owner, test))))
+
+
+def probe_history_of_subtrees(
+    cells: Mapping[str, Mapping[tuple[int, ...], int | bytes | str]],
+    probes: Iterable[tuple[str, str]],
+) -> list[ProbeHistoryEntry]:
+    """:func:`probe_history` of a walk of per-probe subtrees (:func:`history_subtree`)."""
+    columns: dict[str, dict[tuple[int, ...], int | bytes | str]] = {c: {} for c in HISTORY_COLUMNS}
+    for owner, test in probes:
+        index = string_index(owner, test)
+        for column in HISTORY_COLUMNS:
+            for rest, value in cells.get(history_subtree(column, owner, test), {}).items():
+                columns[column][index + rest] = value
+    return probe_history(columns)

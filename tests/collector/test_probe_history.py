@@ -10,7 +10,14 @@ import numpy as np
 from controller.probe_history import HistoryCursor, packet_of
 from controller.store import open_store
 from controller.store.probes import ProbePacket, ProbePacketRepository, ProbeRef
+from southbound import oids
 from southbound.opstate import ProbeHistoryEntry
+from southbound.snmp_tables import (
+    history_subtree,
+    probe_history,
+    probe_history_of_subtrees,
+    string_index,
+)
 
 T0 = 1_790_000_000_000_000
 
@@ -48,6 +55,44 @@ def test_a_wrapped_or_restarted_index_is_a_new_packet() -> None:
     restarted = [entry(1, T0, 100), entry(2, T0 + 1, 100), entry(1, T0 + 9, 200)]
     [new] = cursor.new_packets(device="pe1", entries=restarted)
     assert (new.seq, new.sent_us) == (1, T0 + 9)
+
+
+def test_a_probe_is_walked_whole_first_then_from_the_row_before_its_newest() -> None:
+    cursor = HistoryCursor()
+    assert cursor.resume_after("pe1", "vpn1", "7") is None
+    cursor.new_packets(device="pe1", entries=[entry(4, T0, 100), entry(5, T0 + 1, 100)])
+    assert cursor.resume_after("pe1", "vpn1", "7") == 4  # the walk re-reads row 5
+    assert cursor.resume_after("pe1", "vpn1", "8") is None  # another probe: not seen yet
+    assert cursor.resume_after("pe2", "vpn1", "7") is None
+
+
+def test_a_walk_carries_on_when_it_meets_the_newest_row_again_or_only_later_ones() -> None:
+    cursor = HistoryCursor()
+    cursor.new_packets(device="pe1", entries=[entry(4, T0, 100), entry(5, T0 + 1, 100)])
+    again = [entry(5, T0 + 1, 100), entry(6, T0 + 2, 100)]
+    assert cursor.continuous("pe1", "vpn1", "7", again)
+    moved_on = [entry(9, T0 + 5, 100)]  # the device dropped rows 5..8 meanwhile
+    assert cursor.continuous("pe1", "vpn1", "7", moved_on)
+    restarted = [entry(5, T0 + 90, 100)]  # row 5 now is another packet
+    assert not cursor.continuous("pe1", "vpn1", "7", restarted)
+    assert not cursor.continuous("pe1", "vpn1", "7", [])  # indexes start at 1 again
+    other_probe = [entry(5, T0 + 1, 100, test="8")]
+    assert not cursor.continuous("pe1", "vpn1", "7", other_probe)
+
+
+def test_history_of_per_probe_subtrees_is_the_history_of_whole_columns() -> None:
+    rows = {(1,): 1, (2,): 4}
+    cells = {history_subtree(oids.PING_PROBE_HISTORY_STATUS, "vpn1", "7"): rows}
+    cells[history_subtree(oids.PING_PROBE_HISTORY_RESPONSE, "vpn1", "7")] = {(1,): 2, (2,): 3000}
+    cells[history_subtree(oids.PING_PROBE_HISTORY_STATUS, "netsla", "8")] = {(9,): 1}
+    index = string_index("vpn1", "7")
+    whole = {
+        oids.PING_PROBE_HISTORY_STATUS: {(*index, 1): 1, (*index, 2): 4},
+        oids.PING_PROBE_HISTORY_RESPONSE: {(*index, 1): 2, (*index, 2): 3000},
+    }
+    got = probe_history_of_subtrees(cells, [("vpn1", "7")])  # probe 8 not asked for
+    assert got == probe_history(whole)
+    assert [(e.test, e.index, e.status) for e in got] == [("7", 1, 1), ("7", 2, 4)]
 
 
 def test_standard_agent_rows_are_placed_by_result_time_minus_response() -> None:

@@ -18,10 +18,12 @@ from lxml import etree
 
 from controller.collector import Collector
 from controller.collector_config import CollectorConfig, MetricGroup
+from controller.probe_history import HistoryCursor
+from controller.probe_reader import ProbeReader
 from controller.sla import live
 from controller.sla.metrics import Metric
 from controller.store import Store, open_store
-from controller.store.probes import ProbePacketRepository, ProbeRef
+from controller.store.probes import ProbePacket, ProbePacketRepository, ProbeRef
 from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding
 from lab import api
@@ -29,7 +31,7 @@ from lab.state import LabState, paths
 from lab.topology import load_topology
 from southbound import oids
 from southbound.inventory import load_inventory
-from southbound.snmp import SnmpPoller
+from southbound.snmp import SnmpPoller, TableWalk
 from southbound.snmp_endpoint import endpoint_for
 from southbound.snmp_tables import probe_history, probe_results
 from tests.lab.conftest import commit_config
@@ -147,6 +149,50 @@ def test_probe_results_and_history_are_published_over_snmp(lab: LabState, probes
     assert all(h.rtt_us is not None and 0 < h.rtt_us < 5_000 for h in mine)
     now_us = time.time() * US
     assert all(h.sent_us is not None and now_us - 30 * US < h.sent_us < now_us for h in mine)
+
+
+class CountingPoller(SnmpPoller):
+    """The real poller, counting the cells its history walks read."""
+
+    history_values = 0
+
+    async def walk(self, endpoint: Any, columns: Any, **options: Any) -> TableWalk:
+        walk = await super().walk(endpoint, columns, **options)
+        if any(c.startswith(oids.PING_PROBE_HISTORY_ENTRY) for c in columns):
+            self.history_values += walk.values
+        return walk
+
+
+def test_a_poll_reads_only_the_history_rows_since_the_previous_poll(
+    lab: LabState, probes: Targets
+) -> None:
+    async def two_polls() -> tuple[list[ProbePacket], int, list[ProbePacket], int]:
+        inventory = load_inventory(lab.inventory)
+        endpoint = endpoint_for(inventory.devices["pe1"], inventory)
+        poller = CountingPoller()
+        reader = ProbeReader(snmp=poller, history=HistoryCursor(), max_repetitions=50)
+        try:
+            await asyncio.sleep(8)  # 40 rows per probe
+            _, first = await reader.poll("pe1", endpoint)
+            full, poller.history_values = poller.history_values, 0
+            await asyncio.sleep(2)
+            _, second = await reader.poll("pe1", endpoint)
+            return first, full, second, poller.history_values
+        finally:
+            poller.close()
+
+    first, full, second, incremental = asyncio.run(two_polls())
+    columns = len(oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS)
+    for test in ("7", "8"):
+        before = sorted(p.seq for p in first if p.test == test)
+        after = sorted(p.seq for p in second if p.test == test)
+        assert len(before) >= 20 and after, test
+        # nothing taken twice, nothing skipped between the two polls
+        assert before + after == list(range(before[0], after[-1] + 1)), test
+    assert full >= columns * len(first)
+    # the second walk read the new rows and one known row per probe (two rows of slack)
+    assert incremental <= columns * (len(second) + 2 + 2)
+    assert incremental < full
 
 
 def _collector(lab: LabState, store: Store) -> Collector:
