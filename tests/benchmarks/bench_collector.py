@@ -1,6 +1,7 @@
 """Benchmark of the collector: one IF-MIB round on 20 routers, and store inserts.
 
-Run as root: ``.venv/bin/python tests/benchmarks/bench_collector.py``
+Run as root: ``.venv/bin/python tests/benchmarks/bench_collector.py [probes]``
+(``probes``: only the probe-history part, on a three-router lab)
 (``NETSLA_BENCH_PORT_BASE`` picks the lab's ports, default 26200;
 ``NETSLA_TEST_POSTGRES_URL`` adds PostgreSQL to the insert benchmark).
 
@@ -10,7 +11,10 @@ Run as root: ``.venv/bin/python tests/benchmarks/bench_collector.py``
    walks.  netsla: one :meth:`Collector.run_once` of the IF-MIB group over
    all routers (SNMPv3 authPriv and v2c), first round (engine start, USM
    discovery) and steady rounds, with the CPU time per router.
-2. Insert rate of samples into SQLite (and PostgreSQL), in batches.
+2. Probe history (DISMAN-PING-MIB) of one router with four probes that
+   each keep 300 rows: a whole read (the first poll) against the polls after
+   it, which walk each probe from its newest row taken.
+3. Insert rate of samples into SQLite (and PostgreSQL), in batches.
 """
 
 from __future__ import annotations
@@ -24,15 +28,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from lxml import etree
+
 from controller.collector import Collector
 from controller.collector_config import CollectorConfig, MetricGroup
+from controller.probe_history import HistoryCursor
+from controller.probe_reader import ProbeReader
 from controller.store import open_store
 from controller.store.telemetry import Sample, SeriesKey, SeriesKind, TelemetryRepository
 from lab import api
-from lab.state import LabState
+from lab.probes import HISTORY_ROWS
+from lab.state import LabState, paths
+from lab.topology import load_topology
 from southbound import oids
 from southbound.inventory import CommunitySecret, UsmSecret, load_inventory
-from southbound.snmp_endpoint import SnmpVersion
+from southbound.netconf import Datastore, NetconfPool
+from southbound.snmp import SnmpPoller
+from southbound.snmp_endpoint import SnmpVersion, endpoint_for
 
 ROUTERS = 20
 LAB = "bcoll"
@@ -123,6 +135,82 @@ def bench_polling(state: LabState) -> None:
               f" {whole / steady:.1f}x than table walks")  # fmt: skip
 
 
+PROBES, PROBE_PACKETS = 4, 10
+
+
+def _probe_config(target: str, *, remove: bool = False) -> etree._Element:
+    nc, native = "urn:ietf:params:xml:ns:netconf:base:1.0", "urn:netsla:yang:netsla-router"
+    config = etree.Element(f"{{{nc}}}config", nsmap={"nc": nc})
+    container = etree.SubElement(etree.SubElement(config, f"{{{native}}}native"),
+                                 f"{{{native}}}sla-probes")  # fmt: skip
+    if remove:
+        container.set(f"{{{nc}}}operation", "remove")
+        return config
+    for number in range(1, PROBES + 1):
+        probe = etree.SubElement(container, f"{{{native}}}probe")
+        leaves = {"id": str(number), "target": target, "interval-seconds": "1",
+                  "packets": str(PROBE_PACKETS)}  # fmt: skip
+        for name, value in leaves.items():
+            etree.SubElement(probe, f"{{{native}}}{name}").text = value
+    return config
+
+
+async def _probe_polls(state: LabState) -> tuple[list[float], list[float], int, int]:
+    inventory = load_inventory(state.inventory)
+    endpoint = endpoint_for(inventory.devices["r0"], inventory)
+    poller = SnmpPoller()
+    try:
+        whole = []
+        for _ in range(3):
+            reader = ProbeReader(snmp=poller, history=HistoryCursor(), max_repetitions=50)
+            started = time.perf_counter()
+            _, packets = await reader.poll("r0", endpoint)
+            whole.append(time.perf_counter() - started)
+        steady = []
+        for _ in range(5):
+            await asyncio.sleep(1)
+            started = time.perf_counter()
+            _, new = await reader.poll("r0", endpoint)
+            steady.append(time.perf_counter() - started)
+        return whole, steady, len(packets), len(new)
+    finally:
+        poller.close()
+
+
+def _commit(state: LabState, config: etree._Element) -> None:
+    """Commit ``config`` on r0 through netsla's NETCONF driver."""
+
+    async def run() -> None:
+        pool = NetconfPool(load_inventory(state.inventory))
+        try:
+            session = pool.session("r0")
+            await session.edit_config(config, target=Datastore.CANDIDATE)
+            await session.commit()
+        finally:
+            await pool.close()
+
+    asyncio.run(run())
+
+
+def bench_probe_history(state: LabState) -> None:
+    topology = load_topology(paths(state.name).topology)
+    (access,) = [link for link in topology.links if {link.a.node, link.b.node} == {"r0", "h0"}]
+    target = str(access.far_end("r0").address.ip)
+    _commit(state, _probe_config(target))
+    try:
+        fill = HISTORY_ROWS / PROBE_PACKETS + 2
+        print(f"Probe history: {PROBES} probes of {PROBE_PACKETS} packets/s on r0, "
+              f"{fill:.0f} s to fill {HISTORY_ROWS} rows each...")  # fmt: skip
+        time.sleep(fill)
+        whole, steady, rows, new = asyncio.run(_probe_polls(state))
+        best_whole, median_steady = min(whole), statistics.median(steady)
+        print(f"  whole read ({rows} rows): {best_whole * 1000:.0f} ms; "
+              f"next polls (1 s apart, ~{new} new rows): {median_steady * 1000:.0f} ms "
+              f"-> {best_whole / median_steady:.1f}x less per poll")  # fmt: skip
+    finally:
+        _commit(state, _probe_config("", remove=True))
+
+
 def bench_inserts(url: str, label: str) -> None:
     store = open_store(url)
     repo = TelemetryRepository(store)
@@ -149,22 +237,27 @@ def bench_inserts(url: str, label: str) -> None:
 def main() -> None:
     if os.geteuid() != 0:
         sys.exit("bench_collector: needs root (the lab)")
-    print("Storing samples:")
-    with tempfile.TemporaryDirectory() as folder:
-        bench_inserts(f"sqlite:///{folder}/inserts.db", "SQLite")
-    postgres = os.environ.get("NETSLA_TEST_POSTGRES_URL")
-    if postgres:
-        bench_inserts(postgres, "PostgreSQL")
-    else:
-        print("  PostgreSQL: skipped (NETSLA_TEST_POSTGRES_URL is not set)")
+    only_probes = sys.argv[1:] == ["probes"]
+    if not only_probes:
+        print("Storing samples:")
+        with tempfile.TemporaryDirectory() as folder:
+            bench_inserts(f"sqlite:///{folder}/inserts.db", "SQLite")
+        postgres = os.environ.get("NETSLA_TEST_POSTGRES_URL")
+        if postgres:
+            bench_inserts(postgres, "PostgreSQL")
+        else:
+            print("  PostgreSQL: skipped (NETSLA_TEST_POSTGRES_URL is not set)")
+    routers = 3 if only_probes else ROUTERS
     path = Path(tempfile.gettempdir()) / "netsla-bench-collector-ring.yaml"
-    path.write_text(ring(ROUTERS))
+    path.write_text(ring(routers))
     base = int(os.environ.get("NETSLA_BENCH_PORT_BASE", "26200"))
     started = time.perf_counter()
     state = api.up(path, name=LAB, port_base=base)
-    print(f"(lab of {ROUTERS} routers up in {time.perf_counter() - started:.1f} s)")
+    print(f"(lab of {routers} routers up in {time.perf_counter() - started:.1f} s)")
     try:
-        bench_polling(state)
+        if not only_probes:
+            bench_polling(state)
+        bench_probe_history(state)
     finally:
         api.down(LAB)
 
