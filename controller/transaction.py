@@ -30,7 +30,7 @@ from lxml import etree
 
 from controller.errors import ControllerError
 from southbound.errors import SouthboundError
-from southbound.netconf import Capabilities, Datastore, RpcFailed
+from southbound.netconf import Capabilities, Datastore, EditTestOption, RpcFailed
 
 
 class DeviceDriver(Protocol):
@@ -43,7 +43,12 @@ class DeviceDriver(Protocol):
     async def unlock(self, datastore: Datastore) -> None: ...
     async def discard_changes(self) -> None: ...
     async def edit_config(
-        self, config: etree._Element, *, target: Datastore, rollback_on_error: bool = False
+        self,
+        config: etree._Element,
+        *,
+        target: Datastore,
+        rollback_on_error: bool = False,
+        test_option: EditTestOption | None = None,
     ) -> None: ...
     async def commit(
         self,
@@ -63,10 +68,17 @@ class Quirks:
     # yuma123 netconfd 2.13: <validate source=candidate> then <commit> loses
     # the candidate's edits (LAB-NOTES); commit validates anyway.
     validate_loses_candidate: bool = False
+    # Every <commit> validates the whole candidate (yuma123 netconfd: the
+    # same rpc-errors as at edit-config), so an edit to the candidate is sent
+    # with test-option "set" and validated once, by the confirmed commit,
+    # instead of twice.  Needs :validate; otherwise the server's default.
+    commit_validates: bool = False
     confirm_timeout: int = 60  # seconds, the confirmed commit's rollback timer
 
 
-QUIRKS = MappingProxyType({"netsla-router": Quirks(validate_loses_candidate=True)})
+QUIRKS = MappingProxyType(
+    {"netsla-router": Quirks(validate_loses_candidate=True, commit_validates=True)}
+)
 DEFAULT_QUIRKS = Quirks()
 
 
@@ -158,6 +170,13 @@ def _refuses_data(exc: SouthboundError) -> bool:
     if not isinstance(exc, RpcFailed):
         return False
     return all(e.tag not in _NOT_DATA for e in exc.errors)
+
+
+def _edit_test(quirks: Quirks, capabilities: Capabilities) -> EditTestOption | None:
+    """The candidate edit's test-option: "set" where the commit validates anyway."""
+    if quirks.commit_validates and capabilities.validate:
+        return EditTestOption.SET
+    return None
 
 
 def strategy_for(capabilities: Capabilities) -> Strategy:
@@ -256,8 +275,11 @@ class Transaction:
                 )
             )
         else:
+            test = _edit_test(change.quirks, caps[0])
             steps.append((Step.DISCARD, d.discard_changes))
-            steps.append((Step.EDIT, lambda: d.edit_config(change.payload, target=store)))
+            steps.append(
+                (Step.EDIT, lambda: d.edit_config(change.payload, target=store, test_option=test))
+            )
         if strategy == Strategy.CONFIRMED_COMMIT:
             timeout = change.quirks.confirm_timeout
             steps.append(

@@ -60,6 +60,14 @@ class Datastore(StrEnum):
     STARTUP = "startup"
 
 
+class EditTestOption(StrEnum):
+    """edit-config's ``<test-option>`` (RFC 6241, Section 8.6.4.1; needs :validate)."""
+
+    TEST_THEN_SET = "test-then-set"
+    SET = "set"  # apply without validating: the commit validates the candidate
+    TEST_ONLY = "test-only"
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     """The capabilities (RFC 6241, Section 8) the controller cares about."""
@@ -254,13 +262,22 @@ class NetconfSession:
         await asyncio.to_thread(self._run, "discard-changes", lambda m: m.discard_changes())
 
     async def edit_config(
-        self, config: etree._Element, *, target: Datastore, rollback_on_error: bool = False
+        self,
+        config: etree._Element,
+        *,
+        target: Datastore,
+        rollback_on_error: bool = False,
+        test_option: EditTestOption | None = None,
     ) -> None:
+        """RFC 6241, Section 7.2; ``test_option`` None leaves the server's default."""
         option = "rollback-on-error" if rollback_on_error else None
+        test = None if test_option is None else test_option.value
         await asyncio.to_thread(
             self._run,
             "edit-config",
-            lambda m: m.edit_config(config=config, target=target.value, error_option=option),
+            lambda m: m.edit_config(
+                config=config, target=target.value, error_option=option, test_option=test
+            ),
         )
 
     async def commit(

@@ -16,10 +16,12 @@ import pytest
 from lxml import etree
 
 from controller.transaction import (
+    QUIRKS,
     DeviceChange,
     DeviceResult,
     Outcome,
     Phase,
+    Quirks,
     Step,
     Transaction,
     TransactionFailed,
@@ -28,6 +30,7 @@ from southbound.netconf import (
     Capabilities,
     Datastore,
     DeviceUnreachable,
+    EditTestOption,
     RpcErrorInfo,
     RpcFailed,
 )
@@ -62,7 +65,9 @@ class Device:
     saved: str | None = None  # running before a pending confirmed commit
     locked: bool = False
     dead: bool = False  # after an unreachable error every call fails
+    capabilities: Capabilities = FULL
     calls: list[str] = field(default_factory=list)
+    test_options: list[EditTestOption | None] = field(default_factory=list)
 
     def _call(self, operation: str) -> None:
         self.calls.append(operation)
@@ -79,7 +84,7 @@ class Device:
 
     async def connect(self) -> Capabilities:
         self._call("connect")
-        return FULL
+        return self.capabilities
 
     async def lock(self, datastore: Datastore) -> None:
         self._call("lock")
@@ -95,9 +100,15 @@ class Device:
         self.candidate = self.running
 
     async def edit_config(
-        self, config: etree._Element, *, target: Datastore, rollback_on_error: bool = False
+        self,
+        config: etree._Element,
+        *,
+        target: Datastore,
+        rollback_on_error: bool = False,
+        test_option: EditTestOption | None = None,
     ) -> None:
         self._call("edit-config")
+        self.test_options.append(test_option)
         self.candidate = str(config.text)
 
     async def commit(
@@ -125,8 +136,13 @@ class Device:
         self.running, self.candidate, self.saved = self.saved, self.saved, None
 
 
-def run(devices: Sequence[Device], **kwargs: object) -> list[DeviceResult]:
+def run(
+    devices: Sequence[Device], quirks: Quirks | None = None, **kwargs: object
+) -> list[DeviceResult]:
     changes = [DeviceChange(d.name, d, element("new"), element("old")) for d in devices]
+    if quirks is not None:
+        for change in changes:
+            change.quirks = quirks
     return asyncio.run(Transaction(changes, persist_id="t1", **kwargs).run())  # type: ignore[arg-type]
 
 
@@ -196,3 +212,23 @@ def test_observer_sees_prepared_then_confirmed_and_can_abort() -> None:
     with pytest.raises(KeyboardInterrupt):
         run(devices, observer=abort)
     assert all((d.running, d.saved, d.locked) == ("old", None, False) for d in devices)
+
+
+NO_VALIDATE = Capabilities(candidate=True, confirmed_commit=True, rollback_on_error=True)
+
+
+@pytest.mark.parametrize(
+    ("quirks", "capabilities", "expected"),
+    [
+        (QUIRKS["netsla-router"], FULL, EditTestOption.SET),
+        (QUIRKS["netsla-router"], NO_VALIDATE, None),  # test-option needs :validate
+        (Quirks(), FULL, None),  # a commit that may not validate: the server's default
+    ],
+)
+def test_the_edit_is_left_unvalidated_only_where_the_commit_validates(
+    quirks: Quirks, capabilities: Capabilities, expected: EditTestOption | None
+) -> None:
+    devices = [Device(n, capabilities=capabilities) for n in DEVICES]
+    run(devices, quirks)
+    assert all(d.test_options == [expected] for d in devices)
+    assert all(d.calls[-3:] == ["confirmed-commit", "confirm", "unlock"] for d in devices)
