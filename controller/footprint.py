@@ -11,13 +11,12 @@ the last service restores it instead of deleting it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from controller.diff import Edit, diff_configs
 from controller.errors import ControllerError
-from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema
+from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema, leaves_json
 
 BASELINE = ""  # owner of configuration no service created
 
@@ -68,11 +67,7 @@ class Share:
 
 def share_key(leaves: Leaves, *, baseline: bool = False) -> str:
     """Stable text of a contribution, equal for equal leaves."""
-    body = json.dumps(
-        {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(leaves.items())},
-        separators=(",", ":"),
-    )
-    return ("B" if baseline else "S") + body
+    return ("B" if baseline else "S") + leaves_json(leaves)
 
 
 @dataclass(frozen=True, slots=True)

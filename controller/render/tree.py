@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 
 LeafValue = str | tuple[str, ...]
 Leaves = Mapping[str, LeafValue]
@@ -74,12 +75,13 @@ class PlatformSchema:
     namespace: str
     root: str
     lists: tuple[ListSchema, ...]
+    _kinds: Mapping[str, ListSchema] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_kinds", {schema.kind: schema for schema in self.lists})
 
     def kind(self, name: str) -> ListSchema:
-        for schema in self.lists:
-            if schema.kind == name:
-                return schema
-        raise KeyError(name)
+        return self._kinds[name]
 
     def parent_of(self, node: NodeId) -> NodeId | None:
         """The nearest enclosing node of ``node`` that the schema knows, if any."""
@@ -105,9 +107,41 @@ def canonical_leaves(schema: ListSchema, leaves: Leaves) -> dict[str, LeafValue]
     return out
 
 
+def _value_json(value: object) -> str:
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return "[" + ",".join(map(encode_basestring_ascii, value)) + "]"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def leaves_json(leaves: Leaves) -> str:
+    """Compact JSON object of ``leaves`` in name order (leaf-lists as arrays).
+
+    The same text as ``json.dumps`` of the name-sorted leaves with
+    separators ``(",", ":")``, made without building an encoder per call:
+    stored rows, share digests and fingerprints are computed from it for
+    every node a change touches.
+    """
+    return (
+        "{"
+        + ",".join(
+            f"{encode_basestring_ascii(k)}:{_value_json(v)}" for k, v in sorted(leaves.items())
+        )
+        + "}"
+    )
+
+
 def node_digest(node: NodeId, leaves: Leaves) -> int:
-    """A 256-bit digest of one node, the unit of :func:`fingerprint`."""
-    text = json.dumps([node.text(), sorted(leaves.items())], separators=(",", ":"))
+    """A 256-bit digest of one node, the unit of :func:`fingerprint`.
+
+    The digested text is ``json.dumps([node.text(), sorted(leaves.items())])``
+    with separators ``(",", ":")``, built directly.
+    """
+    pairs = ",".join(
+        f"[{encode_basestring_ascii(k)},{_value_json(v)}]" for k, v in sorted(leaves.items())
+    )
+    text = f"[{encode_basestring_ascii(node.text())},[{pairs}]]"
     return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
 
 

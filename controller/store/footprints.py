@@ -22,6 +22,7 @@ from controller.render.tree import (
     NodeId,
     fingerprint,
     leaves_from_json,
+    leaves_json,
     update_fingerprint,
 )
 from controller.store.services import (
@@ -38,10 +39,7 @@ _CHUNK = 500  # bound on IN-list sizes
 
 
 def _dump(leaves: Leaves) -> str:
-    return json.dumps(
-        {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(leaves.items())},
-        separators=(",", ":"),
-    )
+    return leaves_json(leaves)
 
 
 def share_digest(text: str, *, baseline: bool) -> str:
