@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from controller.diff import Operation
@@ -15,7 +18,7 @@ from controller.footprint import (
     plan_device,
 )
 from controller.render.netsla_router import SCHEMA
-from controller.render.tree import Config, Leaves, NodeId
+from controller.render.tree import Config, Leaves, NodeId, leaves_json, node_digest
 
 VRF = NodeId("vrf", ("acme",))
 SUB_A = NodeId("subinterface", ("eth1", "100"))
@@ -141,3 +144,22 @@ def test_leaf_lists_of_owners_are_united() -> None:
         },
     )
     assert merged == {"route-targets/import": ("65000:1", "65000:2")}
+
+
+@pytest.mark.parametrize(
+    "leaves",
+    [
+        {},
+        VRF_LEAVES,
+        {"description": 'quote " backslash \\ slash / tab \t', "mtu": "1500"},
+        {"description": "été € \u2028 \x00 😀", "route-targets/export": ("b", "a", "")},
+        {"route-targets/import": ()},
+    ],
+)
+def test_leaves_text_and_node_digest_are_those_of_json_dumps(leaves: Leaves) -> None:
+    """Stored rows, share digests and fingerprints keep their former texts."""
+    listed = {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(leaves.items())}
+    assert leaves_json(leaves) == json.dumps(listed, separators=(",", ":"))
+    text = json.dumps([VRF.text(), sorted(leaves.items())], separators=(",", ":"))
+    expected = int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
+    assert node_digest(VRF, leaves) == expected
