@@ -233,7 +233,7 @@ def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChan
     return DeviceChange(
         device=push.device,
         driver=driver,
-        payload=push.payload(),
+        payload=push.payload,
         reverse=push.reverse_payload,
         quirks=quirks,
     )

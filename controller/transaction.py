@@ -121,7 +121,10 @@ class DeviceChange:
 
     device: str
     driver: DeviceDriver
-    payload: etree._Element
+    # The edit, or what builds it: built in a worker thread once the device
+    # is locked, one device after another, so that the first device edits
+    # while the next one's payload is being built.
+    payload: etree._Element | Callable[[], etree._Element]
     # The rollback plan, or what builds it: called only when a device that
     # already committed must be put back (most transactions never need it).
     reverse: etree._Element | Callable[[], etree._Element]
@@ -211,6 +214,8 @@ class Transaction:
         self._progress = progress
         self._observer = observer
         self._done = 0
+        self._building = asyncio.Lock()  # payloads are built one at a time
+        self._payloads: dict[str, etree._Element] = {}
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
@@ -270,7 +275,9 @@ class Transaction:
                 (
                     Step.EDIT,
                     lambda: d.edit_config(
-                        change.payload, target=store, rollback_on_error=caps[0].rollback_on_error
+                        self._payloads[change.device],
+                        target=store,
+                        rollback_on_error=caps[0].rollback_on_error,
                     ),
                 )
             )
@@ -278,7 +285,12 @@ class Transaction:
             test = _edit_test(change.quirks, caps[0])
             steps.append((Step.DISCARD, d.discard_changes))
             steps.append(
-                (Step.EDIT, lambda: d.edit_config(change.payload, target=store, test_option=test))
+                (
+                    Step.EDIT,
+                    lambda: d.edit_config(
+                        self._payloads[change.device], target=store, test_option=test
+                    ),
+                )
             )
         if strategy == Strategy.CONFIRMED_COMMIT:
             timeout = change.quirks.confirm_timeout
@@ -289,8 +301,26 @@ class Transaction:
                 )
             )
         for step, call in steps:
+            if step == Step.EDIT and not await self._build(change):
+                return False
             if not await self._step(change, step, call):
                 return False
+        return True
+
+    async def _build(self, change: DeviceChange) -> bool:
+        """The device's payload, built now if it is a builder (a failure fails the edit)."""
+        built = change.payload
+        if callable(built):
+            builder = built
+            try:
+                async with self._building:
+                    built = await asyncio.to_thread(builder)
+            except Exception as exc:  # a payload that cannot be built: nothing was sent
+                result = self.results[change.device]
+                result.error, result.failed_step = f"payload not built: {exc}", Step.EDIT
+                result.outcome = Outcome.FAILED
+                return False
+        self._payloads[change.device] = built
         return True
 
     async def _confirm(self, change: DeviceChange) -> None:

@@ -9,7 +9,7 @@ every device.  The real servers are exercised by the lab tests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -232,3 +232,44 @@ def test_the_edit_is_left_unvalidated_only_where_the_commit_validates(
     run(devices, quirks)
     assert all(d.test_options == [expected] for d in devices)
     assert all(d.calls[-3:] == ["confirmed-commit", "confirm", "unlock"] for d in devices)
+
+
+def test_payload_builders_run_one_at_a_time_once_each_device_is_locked() -> None:
+    devices = [Device(n) for n in DEVICES]
+    building: list[str] = []
+    order: list[tuple[str, bool]] = []
+
+    def builder(device: Device) -> Callable[[], etree._Element]:
+        def build() -> etree._Element:
+            order.append((device.name, device.locked))
+            building.append(device.name)
+            assert len(building) == 1, building  # never two at once
+            building.remove(device.name)
+            return element("new")
+
+        return build
+
+    changes = [DeviceChange(d.name, d, builder(d), element("old")) for d in devices]
+    results = asyncio.run(Transaction(changes, persist_id="t1").run())
+    assert [r.outcome for r in results] == [Outcome.COMMITTED] * 3
+    assert sorted(order) == [(n, True) for n in DEVICES]
+    assert all(d.running == "new" for d in devices)
+
+
+def test_a_payload_that_cannot_be_built_fails_the_edit_and_puts_every_device_back() -> None:
+    devices = [Device(n) for n in DEVICES]
+
+    def broken() -> etree._Element:
+        raise ValueError("no such list kind")
+
+    changes = [
+        DeviceChange(d.name, d, broken if d.name == "r2" else element("new"), element("old"))
+        for d in devices
+    ]
+    with pytest.raises(TransactionFailed) as failure:
+        asyncio.run(Transaction(changes, persist_id="t1").run())
+    failed = {r.device: r for r in failure.value.results}["r2"]
+    assert (failed.failed_step, failed.refused) == (Step.EDIT, False)
+    assert "payload not built: no such list kind" in str(failure.value)
+    assert all(d.eventually() == ("old", False) for d in devices)
+    assert "edit-config" not in devices[1].calls
