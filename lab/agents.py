@@ -211,6 +211,11 @@ def snmpd_conf(files: RouterFiles, *, router: str, lab: str, secrets: SnmpSecret
 
 
 def prober_argv(files: RouterFiles) -> list[str]:
+    """The prober's command line.
+
+    It is told its lab and router (the names of the lab's and the router's
+    folders) to find the namespaces of the router's VRFs.
+    """
     return [
         sys.executable,
         "-m",
@@ -218,6 +223,8 @@ def prober_argv(files: RouterFiles) -> list[str]:
         str(files.startup),
         str(files.probe_results),
         str(files.native_state),
+        files.dir.parent.name,
+        files.dir.name,
     ]
 
 

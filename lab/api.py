@@ -1,5 +1,9 @@
 """Bring labs up and down, inspect them, stop and start agents, impair links.
 
+Besides the routers' agents, a lab runs one forwarder (the published
+127.0.0.1 ports) and one dataplane agent (:mod:`lab.dataplane`), which
+realises the routers' VRFs in namespaces of their own.
+
 ``up`` is idempotent: a healthy running lab is left alone, and anything left
 over by a crashed or half-finished ``up`` (namespaces, processes, sockets,
 files) is removed first.  If ``up`` fails, it removes what it made, so a
@@ -21,6 +25,7 @@ from pathlib import Path
 from lab import agents, keys, netns, process, sil, snmpprobe, system
 from lab import impair as impairments
 from lab.agents import AGENT_DAEMONS, Agent, Daemon, RouterFiles
+from lab.dataplane import agent as dataplane
 from lab.errors import LabArgumentError, LabError
 from lab.inventory import build_inventory, router_facts, write_all
 from lab.shuttle import Impairment
@@ -38,6 +43,7 @@ from lab.topology import LinkKind, Topology, load_topology
 from southbound.inventory import CommunitySecret, load_secrets
 
 BANNER_TIMEOUT = 2.0
+DATAPLANE_TIMEOUT = 10.0
 
 
 def _marker(lab: LabPaths) -> str:
@@ -64,7 +70,10 @@ def _healthy(state: LabState, topology_text: str) -> bool:
     marker = _marker(lab)
     if process.running(lab.dir / "forwarder.pid", marker) is None:
         return False
-    if set(netns.existing_namespaces(f"{state.name}-")) != set(state.namespaces):
+    if process.running(_dataplane_pidfile(lab), marker) is None:
+        return False
+    # Namespaces beyond the topology's belong to the dataplane agent.
+    if not set(state.namespaces) <= set(netns.existing_namespaces(f"{state.name}-")):
         return False
     return all(
         process.running(_files(lab, r.name).pidfile(d), marker) is not None
@@ -147,9 +156,11 @@ def _build(
         )
         agents.start(files, list(Daemon), netns=r.namespace)
     _start_forwarder(lab, routers)
+    _start_dataplane(lab)
     agents.wait_ready(
         [(_files(lab, r.name), d) for r in routers for d in Daemon], marker=_marker(lab)
     )
+    _wait_dataplane(lab)
     write_all(
         build_inventory(topo, routers=routers, lab=lab),
         lab=lab,
@@ -187,6 +198,34 @@ def _start_forwarder(lab: LabPaths, routers: tuple[RouterFacts, ...]) -> None:
         log=lab.dir / "forwarder.log",
         pidfile=lab.dir / "forwarder.pid",
     )
+
+
+def _dataplane_pidfile(lab: LabPaths) -> Path:
+    return lab.dir / "dataplane.pid"
+
+
+def _start_dataplane(lab: LabPaths) -> None:
+    process.spawn(
+        [sys.executable, "-m", "lab.dataplane", str(lab.topology), str(_dataplane_status(lab))],
+        netns=None,
+        log=lab.dir / "dataplane.log",
+        pidfile=_dataplane_pidfile(lab),
+    )
+
+
+def _dataplane_status(lab: LabPaths) -> Path:
+    return lab.dir / dataplane.STATUS_NAME
+
+
+def _wait_dataplane(lab: LabPaths, timeout: float = DATAPLANE_TIMEOUT) -> None:
+    """Wait for the dataplane agent's first round (its status file)."""
+    deadline = time.monotonic() + timeout
+    while not _dataplane_status(lab).exists():
+        if process.running(_dataplane_pidfile(lab), _marker(lab)) is None:
+            raise LabError(f"the dataplane agent exited; see {lab.dir / 'dataplane.log'}")
+        if time.monotonic() > deadline:
+            raise LabError(f"the dataplane agent wrote no status after {timeout:.0f} s")
+        time.sleep(0.02)
 
 
 def ssh_banner(port: int, *, timeout: float = BANNER_TIMEOUT) -> bool:
@@ -243,6 +282,7 @@ class RouterStatus:
     daemons: dict[str, bool]
     netconf_answers: bool
     snmp_answers: bool
+    vrfs: tuple[str, ...] = ()  # VRFs the dataplane agent realised, by name
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -256,19 +296,28 @@ class RouterStatus:
             },
             "snmp": {"host": LOCALHOST, "port": self.snmp_port, "answers": self.snmp_answers},
             "agents": self.daemons,
+            "vrfs": list(self.vrfs),
         }
 
 
 def status(name: str) -> list[RouterStatus]:
-    """Each router of lab ``name``: its published ports, its daemons, whether they answer."""
+    """Each router of lab ``name``: its published ports, its daemons, whether they answer.
+
+    The lab's dataplane agent shows with each router's daemons (``dataplane``),
+    with the VRFs it realised on that router.
+    """
     state = require_state(name)
     lab = paths(name)
     community = load_secrets(lab.secrets).get("snmp-community")
     marker = _marker(lab)
+    dataplane_up = process.running(_dataplane_pidfile(lab), marker) is not None
+    realised = (dataplane.read_status(lab.dir) or {}).get("namespaces", [])
 
     def one(r: RouterFacts) -> RouterStatus:
         files = _files(lab, r.name)
         daemons = {str(d): agents.ready(files, d, marker=marker) for d in Daemon}
+        daemons["dataplane"] = dataplane_up
+        vrfs = tuple(n["label"] for n in realised if n["role"] == "vrf" and n["owner"] == r.name)
         snmp_ok = isinstance(community, CommunitySecret) and snmpprobe.answers(
             host=LOCALHOST, port=r.snmp_port, community=community.community
         )
@@ -280,6 +329,7 @@ def status(name: str) -> list[RouterStatus]:
             daemons=daemons,
             netconf_answers=daemons[Daemon.NETCONFD] and ssh_banner(r.netconf_port),
             snmp_answers=snmp_ok,
+            vrfs=vrfs,
         )
 
     with ThreadPoolExecutor(max_workers=8) as pool:

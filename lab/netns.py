@@ -9,10 +9,14 @@ routers' interfaces (their ifindex and counters stay).
 
 Command builders are pure (lists of ``ip``/``tc`` batch lines); :func:`run_batch`
 runs one batch.  Nothing here adds an address or route to the root namespace.
+
+Core links carry an MTU of ``CORE_MTU`` (1550): room for the dataplane's
+vxlan header (50 bytes, RFC 7348) around a customer's 1500-byte packet.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +29,7 @@ from lab.topology import Link, LinkKind, Topology
 IP = "/usr/sbin/ip"
 TC = "/usr/sbin/tc"
 NETNS_DIR = Path("/run/netns")
+CORE_MTU = 1550
 
 
 class NamespaceError(LabError):
@@ -75,6 +80,8 @@ def node_batch(topology: Topology, node: str) -> list[str]:
     for link in topology.links_of(node):
         end = link.a if link.a.node == node else link.b
         lines.append(f"addr add {end.address} dev {end.interface}")
+        if link.kind is LinkKind.CORE:
+            lines.append(f"link set dev {end.interface} mtu {CORE_MTU}")
         lines.append(f"link set dev {end.interface} up")
     return lines
 
@@ -84,7 +91,7 @@ def link_batch(link: Link) -> list[str]:
     lines = []
     for end in (link.a.node, link.b.node):
         lines.append(f"link set dev {end} addrgenmode none")
-        lines.append(f"link set dev {end} up")
+        lines.append(f"link set dev {end} mtu {CORE_MTU} up")
     return lines
 
 
@@ -118,8 +125,20 @@ def run_batch(lines: Sequence[str], *, netns: str | None = None, tool: str = IP)
     )
     if result.returncode != 0:
         where = f" in {netns}" if netns else ""
-        detail = result.stderr.strip().splitlines()
-        raise NamespaceError(f"{Path(tool).name} failed{where}: {detail[-1] if detail else '?'}")
+        raise NamespaceError(
+            f"{Path(tool).name} failed{where}: {batch_failure(result.stderr, lines)}"
+        )
+
+
+def batch_failure(stderr: str, lines: Sequence[str]) -> str:
+    """The error of a failed batch, with the batch line that failed when the tool names it."""
+    detail = stderr.strip().splitlines()
+    if not detail:
+        return "?"
+    failed = re.fullmatch(r"Command failed -:(\d+)", detail[-1])
+    if failed is None or len(detail) < 2 or not 0 < int(failed[1]) <= len(lines):
+        return detail[-1]
+    return f"{detail[-2]} (batch line {failed[1]}: {lines[int(failed[1]) - 1]})"
 
 
 def build(topology: Topology) -> None:

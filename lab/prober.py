@@ -1,7 +1,7 @@
 """The SLA prober of a lab router: ICMP echo tests from the router's namespace.
 
 Started by the lab with the router's agents, inside the router's namespace,
-as ``python -m lab.prober CONFIG RESULTS [STATE]``:
+as ``python -m lab.prober CONFIG RESULTS [STATE [LAB ROUTER]]``:
 
 - CONFIG is netconfd's startup file, which netconfd rewrites on every commit
   (``--with-startup=false``, see :mod:`lab.agents`); the prober re-reads it
@@ -14,9 +14,15 @@ as ``python -m lab.prober CONFIG RESULTS [STATE]``:
   kernel's receive timestamp (``SO_TIMESTAMPNS``) minus the send time, in
   microseconds.  A request without a reply after 3 s (RFC 4560's default
   ``pingCtlTimeOut``) is lost; one that cannot be sent is lost at once.
-- The lab has no VRF dataplane yet: probes are sent in the router's main
-  namespace whatever their ``vrf`` (a later dataplane puts them in the
-  VRF's namespace).  ``udp-echo`` probes are not run.
+- A probe with a ``vrf`` is sent from that VRF's namespace, which the
+  lab's dataplane agent makes (:func:`lab.state.vrf_namespace` of LAB,
+  ROUTER and the VRF; without LAB and ROUTER, from the router's namespace):
+  its raw socket is created there by a thread moved into the namespace
+  (:mod:`lab.nsthread`).  Before each packet the prober checks that the
+  namespace still is the one its socket lives in; while the namespace does
+  not exist, packets are lost (as to an unreachable target), and when it
+  is made again the socket is made again.  Probes without a ``vrf`` are
+  sent in the router's namespace.  ``udp-echo`` probes are not run.
 - Results (:mod:`lab.probes`) are written to RESULTS, replaced atomically
   at most twice a second; snmpd's pass_persist helper (:mod:`lab.passpersist`)
   publishes them.  On start the prober continues the history in RESULTS.
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -39,6 +46,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lab.nativestate import native_state
+from lab.nsthread import namespace_id, run_inside
 from lab.probes import (
     TIMEOUT_US,
     ProbeConfig,
@@ -49,6 +57,7 @@ from lab.probes import (
     load,
     parse_probes,
 )
+from lab.state import vrf_namespace
 
 ICMP_ECHO_REPLY = 0  # RFC 792
 ICMP_ECHO_REQUEST = 8
@@ -93,19 +102,32 @@ def _log(message: str) -> None:
 
 
 class ProbeRunner:
-    """Runs the tests of one probe on its own raw ICMP socket."""
+    """Runs the tests of one probe on its own raw ICMP socket (in ``netns`` if given)."""
 
-    def __init__(self, state: ProbeState, *, ident: int, changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        state: ProbeState,
+        *,
+        ident: int,
+        changed: Callable[[], None],
+        netns: str | None = None,
+    ) -> None:
         self.state = state
         self._ident = ident
         self._changed = changed
+        self._netns = netns
+        self._netns_id: int | None = None
         self._seq = 0
         self._pending: dict[int, tuple[int, int, asyncio.TimerHandle]] = {}
         self._sock: socket.socket | None = None
 
     def _open(self) -> socket.socket:
         config = self.state.config
-        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+
+        def make() -> socket.socket:
+            return socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+
+        sock = make() if self._netns is None else run_inside(self._netns, make)
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, config.dscp << 2)  # RFC 2474, 3
         sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -116,10 +138,32 @@ class ProbeRunner:
                 _log(f"probe {config.id}: source {config.source} not usable ({exc}); unbound")
         return sock
 
+    def _socket(self) -> socket.socket | None:
+        """The probe's socket, made again when its namespace was made again; None without one."""
+        if self._netns is not None:
+            current = namespace_id(self._netns)
+            if current != self._netns_id:
+                self._close()
+                self._netns_id = current
+                state = "missing: packets are lost" if current is None else "found"
+                _log(f"probe {self.state.config.id}: namespace {self._netns} {state}")
+        if self._sock is None and (self._netns is None or self._netns_id is not None):
+            try:
+                self._sock = self._open()
+            except OSError as exc:
+                _log(f"probe {self.state.config.id}: no socket ({exc})")
+                return None
+            asyncio.get_running_loop().add_reader(self._sock.fileno(), self._readable)
+        return self._sock
+
+    def _close(self) -> None:
+        if self._sock is not None:
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        self._sock = self._open()
-        loop.add_reader(self._sock.fileno(), self._readable)
         try:
             config = self.state.config
             start, count = loop.time(), 0
@@ -128,18 +172,20 @@ class ProbeRunner:
                 self._send(test=count // config.packets)
                 count += 1
         finally:
-            loop.remove_reader(self._sock.fileno())
-            self._sock.close()
+            self._close()
             for _test, _sent, timer in self._pending.values():
                 timer.cancel()
 
     def _send(self, *, test: int) -> None:
-        assert self._sock is not None
+        sock = self._socket()
         seq, self._seq = self._seq, (self._seq + 1) & 0xFFFF
         packet = echo_request(ident=self._ident, seq=seq)
         sent_ns = time.time_ns()
+        if sock is None:
+            self._result(test=test, sent_ns=sent_ns, rtt_us=None, done_ns=sent_ns)
+            return
         try:
-            self._sock.sendto(packet, (self.state.config.target, 0))
+            sock.sendto(packet, (self.state.config.target, 0))
         except OSError:
             self._result(test=test, sent_ns=sent_ns, rtt_us=None, done_ns=sent_ns)
             return
@@ -184,10 +230,18 @@ class ProbeRunner:
 class Prober:
     """Keeps one :class:`ProbeRunner` per configured probe; writes the results file."""
 
-    def __init__(self, *, config: Path, results: Path, state: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: Path,
+        results: Path,
+        state: Path | None = None,
+        vrf_namespace: Callable[[str], str] | None = None,
+    ) -> None:
         self._config = config
         self._results = results
         self._state = state
+        self._vrf_namespace = vrf_namespace
         self._stamp: tuple[int, int] | None = None
         self._states: dict[int, ProbeState] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -229,7 +283,12 @@ class Prober:
             restored = self._restored.pop((config.owner, config.test_name), None)
             if restored is not None:
                 state.restore(restored)
-            runner = ProbeRunner(state, ident=(os.getpid() + ident) & 0xFFFF, changed=self._mark)
+            netns = None
+            if config.vrf and self._vrf_namespace is not None:
+                netns = self._vrf_namespace(config.vrf)
+            runner = ProbeRunner(
+                state, ident=(os.getpid() + ident) & 0xFFFF, changed=self._mark, netns=netns
+            )
             self._states[ident] = state
             self._tasks[ident] = asyncio.create_task(runner.run())
             _log(f"probe {ident} ({config.owner}) to {config.target}: started")
@@ -272,22 +331,25 @@ def _replace(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-async def _main(config: Path, results: Path, state: Path | None) -> None:
+async def _main(prober: Prober) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    _log(f"reading {config}, writing {results}")
-    await Prober(config=config, results=results, state=state).run(stop)
+    await prober.run(stop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) not in (2, 3):
-        print("usage: python -m lab.prober CONFIG RESULTS [STATE]", file=sys.stderr)
+    if len(args) not in (2, 3, 5):
+        print("usage: python -m lab.prober CONFIG RESULTS [STATE [LAB ROUTER]]", file=sys.stderr)
         return 2
-    state = Path(args[2]) if len(args) == 3 else None
-    asyncio.run(_main(Path(args[0]), Path(args[1]), state))
+    config, results = Path(args[0]), Path(args[1])
+    state = Path(args[2]) if len(args) >= 3 else None
+    vrfs = functools.partial(vrf_namespace, args[3], args[4]) if len(args) == 5 else None
+    _log(f"reading {config}, writing {results}")
+    prober = Prober(config=config, results=results, state=state, vrf_namespace=vrfs)
+    asyncio.run(_main(prober))
     return 0
 
 

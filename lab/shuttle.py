@@ -29,8 +29,9 @@ from lab.forwarder import Namespaces
 
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263  # linux/socket.h
+PACKET_VNET_HDR = 15  # linux/if_packet.h
 PACKET_IGNORE_OUTGOING = 23  # linux/if_packet.h, Linux 4.20
-MAX_FRAME = 65536
+MAX_FRAME = 1 << 18  # a GSO segment (up to 64 KiB) with its headers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +55,12 @@ def packet_socket(spaces: Namespaces, netns: str, ifname: str) -> socket.socket:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         sock.bind((ifname, ETH_P_ALL))
     sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+    # Each frame comes with (and is sent with) its virtio-net header: checksum
+    # offload state and GSO size.  veth passes frames whose checksums are
+    # still to be filled in (the vxlan tunnels of lab.dataplane, TCP) and
+    # segments larger than the MTU; with the header the kernel completes
+    # them on the far side as it would have without the shuttle.
+    sock.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
     sock.setblocking(False)
     return sock
 

@@ -13,6 +13,7 @@ import os
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from lab.errors import LabArgumentError, LabError
 from lab.topology import LAB_NAME
@@ -46,6 +47,21 @@ def namespace(lab: str, node: str) -> str:
 def link_namespace(lab: str, link: str) -> str:
     """The namespace in the middle of a core link (``<lab>-<a>-<b>``; node names hold no dash)."""
     return f"{lab}-{link}"
+
+
+def vrf_namespace(lab: str, router: str, vrf: str) -> str:
+    """The namespace realising VRF ``vrf`` of ``router`` (``<lab>-<router>-vrf-<vrf>``).
+
+    The VRF name is percent-encoded outside ``[A-Za-z0-9._-]`` (a ``/`` cannot
+    be in a namespace name).  The dataplane agent (:mod:`lab.dataplane`) makes
+    it; the prober sends a probe of that VRF from it.
+    """
+    return f"{lab}-{router}-vrf-{quote(vrf, safe='._-')}"
+
+
+def site_namespace(lab: str, host: str, vlan: int) -> str:
+    """The customer site behind CE host ``host`` on VLAN ``vlan`` (``<lab>-<host>-<vlan>``)."""
+    return f"{lab}-{host}-{vlan}"
 
 
 @dataclass(frozen=True, kw_only=True)
