@@ -54,11 +54,15 @@ def current(lab: LabPaths, link: Link) -> Impairment | None:
 
 
 def apply(lab: LabPaths, link: Link, impairment: Impairment) -> None:
-    """Put ``impairment`` on ``link`` in both directions (replacing any previous one)."""
+    """Put ``impairment`` on ``link`` in both directions (replacing any previous one).
+
+    The shuttle starts while the redirects still carry the link and takes
+    over when they are removed, so the switch loses no frame (a few may
+    arrive twice meanwhile).
+    """
     check(link, impairment)
     clear(lab, link)
     mid = link_namespace(lab.lab, link.name)
-    netns.run_batch(netns.unbridge_tc_batch(link), netns=mid, tool=netns.TC)
     pidfile = _pidfile(lab, link)
     pidfile.parent.mkdir(exist_ok=True)
     _setting(lab, link).write_text(json.dumps(asdict(impairment)))
@@ -73,19 +77,26 @@ def apply(lab: LabPaths, link: Link, impairment: Impairment) -> None:
     deadline = time.monotonic() + SHUTTLE_READY_TIMEOUT
     while not ready.exists():
         if not process.is_ours(pid, f"{lab.dir}/") or time.monotonic() > deadline:
-            clear(lab, link)
+            process.stop_pidfiles([pidfile], f"{lab.dir}/")  # the redirects still carry the link
+            _setting(lab, link).unlink(missing_ok=True)
             raise LabError(f"impairment shuttle of {link.name} did not start; see its log")
         time.sleep(0.01)
+    netns.run_batch(netns.unbridge_tc_batch(link), netns=mid, tool=netns.TC)
 
 
 def clear(lab: LabPaths, link: Link) -> None:
-    """Remove any impairment from ``link``: stop the shuttle, restore the tc redirects."""
+    """Remove any impairment from ``link``: restore the tc redirects, then stop the shuttle.
+
+    New frames take the kernel's path at once; the shuttle sends the frames
+    it still holds before it exits (a few may arrive twice meanwhile, as it
+    sees the redirected frames too until it stops taking them; none is lost).
+    """
     pidfile = _pidfile(lab, link)
     if not pidfile.exists():
         return  # never impaired (or already cleared): the redirects are in place
-    process.stop_pidfiles([pidfile], f"{lab.dir}/")
-    _setting(lab, link).unlink(missing_ok=True)
     if link.kind is LinkKind.CORE:
         netns.run_batch(
             netns.bridge_tc_batch(link), netns=link_namespace(lab.lab, link.name), tool=netns.TC
         )
+    process.stop_pidfiles([pidfile], f"{lab.dir}/")
+    _setting(lab, link).unlink(missing_ok=True)

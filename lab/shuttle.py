@@ -11,7 +11,10 @@ netem.
 
 Run as ``python -m lab.shuttle NETNS SIDE_A SIDE_B DELAY_MS JITTER_MS LOSS_PERCENT READY``;
 the shuttle creates the file READY (inside the lab's state folder, which lets
-the lab recognise the process) once it holds both sides.
+the lab recognise the process) once it holds both sides.  On SIGTERM it
+stops taking frames and exits once it has sent those it holds, so clearing
+an impairment loses nothing in flight (:func:`lab.impair.clear` puts the
+redirects back first).
 """
 
 from __future__ import annotations
@@ -65,32 +68,53 @@ def packet_socket(spaces: Namespaces, netns: str, ifname: str) -> socket.socket:
     return sock
 
 
-def _relay(
-    loop: asyncio.AbstractEventLoop,
-    src: socket.socket,
-    dst: socket.socket,
-    impairment: Impairment,
-    rng: random.Random,
-) -> None:
-    def send(frame: bytes) -> None:
-        with contextlib.suppress(OSError):
-            dst.send(frame)
+class _Relay:
+    """Both directions of one link, and the frames held for later sending."""
 
-    def readable() -> None:
-        while True:
-            try:
-                frame = src.recv(MAX_FRAME)
-            except BlockingIOError:
-                return
-            hold = impairment.draw_delay(rng)
-            if hold is None:
-                continue
-            if hold == 0.0:
-                send(frame)
-            else:
-                loop.call_later(hold, send, frame)
+    def __init__(self, loop: asyncio.AbstractEventLoop, impairment: Impairment) -> None:
+        self._loop = loop
+        self._impairment = impairment
+        self._rng = random.Random()
+        self._held = 0
+        self._sources: list[socket.socket] = []
+        self.drained = asyncio.Event()
 
-    loop.add_reader(src.fileno(), readable)
+    def direction(self, src: socket.socket, dst: socket.socket) -> None:
+        def send(frame: bytes) -> None:
+            with contextlib.suppress(OSError):
+                dst.send(frame)
+
+        def send_held(frame: bytes) -> None:
+            send(frame)
+            self._held -= 1
+            if self._held == 0 and not self._sources:
+                self.drained.set()
+
+        def readable() -> None:
+            while True:
+                try:
+                    frame = src.recv(MAX_FRAME)
+                except BlockingIOError:
+                    return
+                hold = self._impairment.draw_delay(self._rng)
+                if hold is None:
+                    continue
+                if hold == 0.0:
+                    send(frame)
+                else:
+                    self._held += 1
+                    self._loop.call_later(hold, send_held, frame)
+
+        self._sources.append(src)
+        self._loop.add_reader(src.fileno(), readable)
+
+    def stop_taking(self) -> None:
+        """Take no more frames; :attr:`drained` is set once the held ones are sent."""
+        for src in self._sources:
+            self._loop.remove_reader(src.fileno())
+        self._sources.clear()
+        if self._held == 0:
+            self.drained.set()
 
 
 async def run(netns: str, side_a: str, side_b: str, impairment: Impairment, *, ready: Path) -> None:
@@ -98,19 +122,13 @@ async def run(netns: str, side_a: str, side_b: str, impairment: Impairment, *, r
     a = packet_socket(spaces, netns, side_a)
     b = packet_socket(spaces, netns, side_b)
     loop = asyncio.get_running_loop()
-    rng = random.Random()
-    _relay(loop, a, b, impairment, rng)
-    _relay(loop, b, a, impairment, rng)
-    stop: asyncio.Future[None] = loop.create_future()
-
-    def finish() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
+    relay = _Relay(loop, impairment)
+    relay.direction(a, b)
+    relay.direction(b, a)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, finish)
+        loop.add_signal_handler(sig, relay.stop_taking)
     ready.touch()
-    await stop
+    await relay.drained.wait()
 
 
 def main(argv: list[str]) -> None:
