@@ -21,7 +21,12 @@ as ``python -m lab.prober CONFIG RESULTS [STATE [LAB ROUTER]]``:
   (:mod:`lab.nsthread`).  Before each packet the prober checks that the
   namespace still is the one its socket lives in; while the namespace does
   not exist, packets are lost (as to an unreachable target), and when it
-  is made again the socket is made again.  Probes without a ``vrf`` are
+  is made again the socket is made again.  A new VRF probe sends its first
+  test once the dataplane agent has realised the routers' current configs
+  (:func:`lab.dataplane.agent.converged`; at most :data:`READY_GRACE`
+  seconds after it was configured): on a router the VRF a commit makes is
+  there with the commit, and the lab's emulation of it should not cost the
+  probe its first packets.  Probes without a ``vrf`` are
   sent in the router's namespace.  ``udp-echo`` probes are not run.
 - Results (:mod:`lab.probes`) are written to RESULTS, replaced atomically
   at most twice a second; snmpd's pass_persist helper (:mod:`lab.passpersist`)
@@ -45,6 +50,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from lab.dataplane.agent import converged
 from lab.nativestate import native_state
 from lab.nsthread import namespace_id, run_inside
 from lab.probes import (
@@ -58,11 +64,14 @@ from lab.probes import (
     parse_probes,
 )
 from lab.state import vrf_namespace
+from lab.topology import load_topology
 
 ICMP_ECHO_REPLY = 0  # RFC 792
 ICMP_ECHO_REQUEST = 8
 PAYLOAD = bytes(56)  # the data size of ping(8)'s default request
 WRITE_INTERVAL = 0.5
+READY_GRACE = 10.0  # seconds a new VRF probe waits for the dataplane at the most
+READY_POLL = 0.05
 CONFIG_INTERVAL = 1.0
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 _TIMESPEC = struct.Struct("@qq")
@@ -111,8 +120,10 @@ class ProbeRunner:
         ident: int,
         changed: Callable[[], None],
         netns: str | None = None,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self.state = state
+        self._ready = ready
         self._ident = ident
         self._changed = changed
         self._netns = netns
@@ -162,9 +173,18 @@ class ProbeRunner:
             self._sock.close()
             self._sock = None
 
+    async def _await_ready(self) -> None:
+        if self._ready is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + READY_GRACE
+        while not self._ready() and loop.time() < deadline:
+            await asyncio.sleep(READY_POLL)
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         try:
+            await self._await_ready()
             config = self.state.config
             start, count = loop.time(), 0
             while True:
@@ -237,8 +257,10 @@ class Prober:
         results: Path,
         state: Path | None = None,
         vrf_namespace: Callable[[str], str] | None = None,
+        dataplane_ready: Callable[[], bool] | None = None,
     ) -> None:
         self._config = config
+        self._dataplane_ready = dataplane_ready
         self._results = results
         self._state = state
         self._vrf_namespace = vrf_namespace
@@ -287,7 +309,11 @@ class Prober:
             if config.vrf and self._vrf_namespace is not None:
                 netns = self._vrf_namespace(config.vrf)
             runner = ProbeRunner(
-                state, ident=(os.getpid() + ident) & 0xFFFF, changed=self._mark, netns=netns
+                state,
+                ident=(os.getpid() + ident) & 0xFFFF,
+                changed=self._mark,
+                netns=netns,
+                ready=None if netns is None else self._dataplane_ready,
             )
             self._states[ident] = state
             self._tasks[ident] = asyncio.create_task(runner.run())
@@ -324,6 +350,12 @@ class Prober:
             self.write()
 
 
+def _dataplane_ready(lab_dir: Path) -> Callable[[], bool]:
+    """Whether the lab's dataplane agent reflects every router's current config."""
+    routers = [node.name for node in load_topology(lab_dir / "topology.yaml").routers]
+    return functools.partial(converged, lab_dir, routers)
+
+
 def _replace(path: Path, data: bytes) -> None:
     """Write ``path`` atomically (readers see the old or the new file, never a part)."""
     temporary = path.with_suffix(".tmp")
@@ -346,9 +378,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     config, results = Path(args[0]), Path(args[1])
     state = Path(args[2]) if len(args) >= 3 else None
-    vrfs = functools.partial(vrf_namespace, args[3], args[4]) if len(args) == 5 else None
+    vrfs = ready = None
+    if len(args) == 5:
+        vrfs = functools.partial(vrf_namespace, args[3], args[4])
+        ready = _dataplane_ready(config.parent.parent)
     _log(f"reading {config}, writing {results}")
-    prober = Prober(config=config, results=results, state=state, vrf_namespace=vrfs)
+    prober = Prober(
+        config=config, results=results, state=state, vrf_namespace=vrfs, dataplane_ready=ready
+    )
     asyncio.run(_main(prober))
     return 0
 

@@ -45,6 +45,8 @@ CUSTOMERS = ("acme", "globex")
 #: acme's plant (pe2) and depot (pe3) talk over this link; globex's stores
 #: on pe2 and pe3 only talk to its data centre on pe1, so they never use it.
 IMPAIRED_LINK = "pe2-pe3"
+#: The demo polls the routers' probes more often than the collector's default.
+PROBE_POLL = "probes=5"
 #: The service whose trouble ticket the demo opens and clears (MTTR).
 INCIDENT_SERVICE = "acme-corp"
 
@@ -147,8 +149,8 @@ def _measure_steps(s: Scenario) -> list[Step]:
     return [
         Step(
             collect.collect_command,
-            ("collect", "--duration", seconds, *ctl_words),
-            {"duration": s.seconds, **ctl},
+            ("collect", "--duration", seconds, "--interval", PROBE_POLL, *ctl_words),
+            {"duration": s.seconds, "intervals": (PROBE_POLL,), **ctl},
         ),
         Step(sla.run_command, ("sla", "run", *db_words), {"database": s.database}),
     ]
@@ -318,14 +320,14 @@ def _run(ctx: click.Context, item: Step | LateStep) -> None:
 @click.option(
     "--delay-ms",
     type=click.FloatRange(0, 1000),
-    default=40,
+    default=50,
     show_default=True,
     help="Delay the impaired link adds in each direction.",
 )
 @click.option(
     "--jitter-ms",
     type=click.FloatRange(0, 1000),
-    default=3,
+    default=5,
     show_default=True,
     help="Delay variation of the impaired link.",
 )
