@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema
+from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema, node_order
 
 
 class Operation(StrEnum):
@@ -98,7 +98,7 @@ def diff_configs(
     are dropped (the enclosing edit carries them).
     """
     edits = []
-    for node in sorted(before.keys() | after.keys()):
+    for node in sorted(before.keys() | after.keys(), key=node_order):
         edit = diff_node(node, before.get(node), after.get(node))
         if edit is not None:
             edits.append(edit)

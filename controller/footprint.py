@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 
 from controller.diff import Edit, diff_configs
 from controller.errors import ControllerError
-from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema, leaves_json
+from controller.render.tree import (
+    LeafValue,
+    Leaves,
+    NodeId,
+    PlatformSchema,
+    leaves_json,
+    node_order,
+)
 
 BASELINE = ""  # owner of configuration no service created
 
@@ -148,7 +155,7 @@ def plan_device(
     """
     old_by_node, new_by_node = _by_node(old), _by_node(new)
     plan = DevicePlan(device=device)
-    for node in sorted({*old_by_node, *new_by_node}):
+    for node in sorted({*old_by_node, *new_by_node}, key=node_order):
         was = old_by_node.get(node, {})
         baseline, groups = _others(shares.get(node, ()), was)
         mine = new_by_node.get(node, {})
