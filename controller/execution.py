@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from controller.diff import Edit
 from controller.errors import ControllerError
-from controller.journal import Journal, TxState
+from controller.journal import Document, Journal, TxState
 from controller.render import platform
 from controller.render.xml import edit_payload
 from controller.store import Store
@@ -79,7 +79,7 @@ class Push:
         return edit_payload(platform(self.platform).schema, self.reverse)
 
 
-Services = Mapping[str, tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
+Services = Mapping[str, tuple[Document, Document]]
 OnSession = Callable[[Session], None]
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from controller.diff import Edit
@@ -76,8 +76,13 @@ def _edits(items: Sequence[Edit]) -> str:
     return json.dumps([e.to_json() for e in items])
 
 
-def _text(document: Mapping[str, Any] | None) -> str | None:
-    return None if document is None else json.dumps(document, sort_keys=True)
+Document = Mapping[str, Any] | str | None  # a document, its stored text, or absent
+
+
+def _text(document: Document) -> str | None:
+    if document is None or isinstance(document, str):
+        return document
+    return json.dumps(document, sort_keys=True)
 
 
 def _table(model: Any) -> Table:
@@ -99,7 +104,7 @@ class Journal:
         *,
         command: str,
         devices: Mapping[str, tuple[Sequence[Edit], Sequence[Edit]]],
-        services: Mapping[str, tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+        services: Mapping[str, tuple[Document, Document]],
         rollback_of: int | None = None,
     ) -> int:
         row = TransactionRow(
@@ -136,14 +141,27 @@ class Journal:
         error: str | None = None,
         outcomes: Mapping[str, tuple[str, str | None]] | None = None,
     ) -> None:
-        row = self.session.get(TransactionRow, tx)
-        if row is None:
+        """Record how ``tx`` ended, and each device's outcome (Core updates, no row loads)."""
+        ended = self.session.execute(
+            update(_table(TransactionRow))
+            .where(TransactionRow.id == tx)
+            .values(state=state.value, error=error, finished_at=now())
+        )
+        if cast("CursorResult[Any]", ended).rowcount != 1:
             raise KeyError(tx)
-        row.state, row.error, row.finished_at = state.value, error, now()
-        for device, (outcome, device_error) in (outcomes or {}).items():
-            entry = self.session.get(TransactionDeviceRow, {"transaction_id": tx, "device": device})
-            if entry is not None:
-                entry.outcome, entry.error = outcome, device_error
+        device = _table(TransactionDeviceRow)
+        rows = [
+            {"tx_": tx, "device_": d, "outcome_": outcome, "error_": device_error}
+            for d, (outcome, device_error) in (outcomes or {}).items()
+        ]
+        if rows:
+            self.session.execute(
+                update(device)
+                .where(device.c.transaction_id == bindparam("tx_"))
+                .where(device.c.device == bindparam("device_"))
+                .values(outcome=bindparam("outcome_"), error=bindparam("error_")),
+                rows,
+            )
 
     def prepared(self) -> list[int]:
         """Transactions not finished (running now, or left by a dead controller)."""

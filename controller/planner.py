@@ -53,16 +53,25 @@ class ChangePlan:
     after: dict[str, Service | None] = field(default_factory=dict)
     devices: dict[str, DeviceWork] = field(default_factory=dict)
     footprints: dict[str, dict[str, Config]] = field(default_factory=dict)
+    stored: dict[str, str] = field(default_factory=dict)  # stored text of ``before``
+    _texts: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def changed(self) -> dict[str, DeviceWork]:
         return {d: w for d, w in self.devices.items() if w.edits}
 
-    def services_json(self) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
-        return {
-            s: (self.before[s], None if self.after[s] is None else dict(self.after[s].document))  # type: ignore[union-attr]
-            for s in self.after
-        }
+    def after_text(self, service_id: str) -> str | None:
+        """The stored text of a service's new document (None: deleted), made once."""
+        if service_id not in self._texts:
+            service = self.after[service_id]
+            self._texts[service_id] = (
+                None if service is None else json.dumps(service.document, sort_keys=True)
+            )
+        return self._texts[service_id]
+
+    def services_json(self) -> dict[str, tuple[str | None, str | None]]:
+        """Each service's document before and after, as stored text (None: absent)."""
+        return {s: (self.stored.get(s), self.after_text(s)) for s in self.after}
 
 
 def plan_change(
@@ -89,6 +98,8 @@ def plan_change(
     for service_id in ids:
         row = rows.get(service_id)
         plan.before[service_id] = None if row is None else _loads(row.document)
+        if row is not None:
+            plan.stored[service_id] = row.document
         plan.after[service_id] = service = changes[service_id]
         old.setdefault(service_id, {})
         plan.footprints[service_id] = (
@@ -134,9 +145,9 @@ def record(repo: ServiceRepository, plan: ChangePlan, *, tx: int | None) -> None
         repo.set_claims(device, work.plan.claims)
     repo.drop_services([s for s, service in plan.after.items() if service is None])
     kept = {
-        s: (service.document, sorted(plan.footprints[s]))
-        for s, service in plan.after.items()
-        if service is not None
+        s: (text, sorted(plan.footprints[s]))
+        for s in plan.after
+        if (text := plan.after_text(s)) is not None
     }
     repo.put_services(kept, tx)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from controller.footprint import BASELINE, Claim, Share
@@ -23,6 +23,7 @@ from controller.render.tree import (
     fingerprint,
     leaves_from_json,
     leaves_json,
+    node_order,
     update_fingerprint,
 )
 from controller.store.services import (
@@ -95,19 +96,51 @@ class ServiceRepository:
         self.put_services({service_id: (document, devices)}, tx)
 
     def put_services(
-        self, services: Mapping[str, tuple[Mapping[str, Any], list[str]]], tx: int | None
+        self, services: Mapping[str, tuple[Mapping[str, Any] | str, list[str]]], tx: int | None
     ) -> None:
-        """Store services as applied: ``{service_id: (document, devices)}``."""
-        rows = self.services_by_id(list(services))
+        """Store services as applied: ``{service_id: (document, devices)}``.
+
+        A document may be given as its stored text (``json.dumps`` with
+        sorted keys).  Core statements, one executemany for the new rows and
+        one for the stored ones: a batch can hold thousands of services.
+        """
+        table = _table(ServiceRow)
+        stored = self._stored_ids(list(services))
         at = now()
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for service_id, (document, devices) in services.items():
-            row = rows.get(service_id) or ServiceRow(service_id=service_id)
-            row.document = json.dumps(document, sort_keys=True)
-            row.devices = json.dumps(sorted(devices))
-            row.updated_at = at
+            text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+            devices_text = json.dumps(sorted(devices))
+            if service_id in stored:
+                changed.append({"key": service_id, "doc": text, "devs": devices_text, "at": at})
+            else:
+                new.append(
+                    {"service_id": service_id, "document": text, "devices": devices_text}
+                    | {"updated_at": at, "transaction_id": tx}
+                )
+        if new:
+            self.session.execute(insert(table), new)
+        if changed:
+            values: dict[str, Any] = {
+                "document": bindparam("doc"),
+                "devices": bindparam("devs"),
+                "updated_at": bindparam("at"),
+            }
             if tx is not None:  # None: recorded without a transaction (nothing was sent)
-                row.transaction_id = tx
-            self.session.add(row)
+                values["transaction_id"] = tx
+            statement = update(table).where(table.c.service_id == bindparam("key")).values(values)
+            self.session.execute(statement, changed)
+
+    def _stored_ids(self, service_ids: list[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(sorted(set(service_ids))):
+            out.update(
+                self.session.scalars(
+                    select(ServiceRow.service_id).where(ServiceRow.service_id.in_(chunk))
+                )
+            )
+        return out
 
     def drop_services(self, service_ids: list[str]) -> None:
         for chunk in _chunks(sorted(set(service_ids))):
@@ -158,7 +191,9 @@ class ServiceRepository:
         if row is None:
             raise KeyError(name)
         value = row.fingerprint
-        changed = sorted(n for n, leaves in after.items() if before.get(n) != leaves)
+        changed = sorted(
+            (n for n, leaves in after.items() if before.get(n) != leaves), key=node_order
+        )
         for node in changed:
             value = update_fingerprint(value, node, before=before.get(node), after=after[node])
         for chunk in _chunks([n.text() for n in changed]):

@@ -28,8 +28,10 @@ from sqlalchemy import (
     Boolean,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     insert,
     select,
@@ -62,6 +64,25 @@ def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
     ordered = sorted(set(items))
     for start in range(0, len(ordered), _CHUNK):
         yield ordered[start : start + _CHUNK]
+
+
+def _insert_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Core executemany insert: skips the ORM's per-row bookkeeping."""
+    table: Table = model.__table__
+    session.execute(insert(table), rows)
+
+
+def _update_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Core executemany update of rows keyed by ``service_id`` (their other keys are set)."""
+    table: Table = model.__table__
+    columns = [c for c in rows[0] if c != "service_id"]
+    statement = (
+        update(table)
+        .where(table.c.service_id == bindparam("key_"))
+        .values({c: bindparam(f"{c}_") for c in columns})
+    )
+    params = [{f"{c}_": r[c] for c in columns} | {"key_": r["service_id"]} for r in rows]
+    session.execute(statement, params)
 
 
 class SlaTemplateRow(Base):
@@ -176,9 +197,9 @@ class SlaRepository:
         added = [r for r in new if r["service_id"] not in existing]
         changed = [r for r in rows if r["service_id"] in existing]
         if added:
-            self.session.execute(insert(SlaBindingRow), added)
+            _insert_many(self.session, SlaBindingRow, added)
         if changed:
-            self.session.execute(update(SlaBindingRow), changed)
+            _update_many(self.session, SlaBindingRow, changed)
 
     def unbind(self, service_id: str) -> None:
         self.unbind_many([service_id])
@@ -298,9 +319,9 @@ class SlaRepository:
         added = [r for r in rows if r["service_id"] not in known]
         changed = [r for r in rows if r["service_id"] in known]
         if added:
-            self.session.execute(insert(SlaOrderRow), added)
+            _insert_many(self.session, SlaOrderRow, added)
         if changed:
-            self.session.execute(update(SlaOrderRow), changed)
+            _update_many(self.session, SlaOrderRow, changed)
 
     # --- results -----------------------------------------------------------
 
