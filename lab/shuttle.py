@@ -25,6 +25,7 @@ import random
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,7 @@ class _Relay:
         self._impairment = impairment
         self._rng = random.Random()
         self._held = 0
-        self._sources: list[socket.socket] = []
+        self._sources: list[tuple[socket.socket, Callable[[], None]]] = []
         self.drained = asyncio.Event()
 
     def direction(self, src: socket.socket, dst: socket.socket) -> None:
@@ -105,12 +106,17 @@ class _Relay:
                     self._held += 1
                     self._loop.call_later(hold, send_held, frame)
 
-        self._sources.append(src)
+        self._sources.append((src, readable))
         self._loop.add_reader(src.fileno(), readable)
 
     def stop_taking(self) -> None:
-        """Take no more frames; :attr:`drained` is set once the held ones are sent."""
-        for src in self._sources:
+        """Take no more frames; :attr:`drained` is set once the held ones are sent.
+
+        The frames already queued on the sockets are taken first: those that
+        came before the redirects were back would be lost otherwise.
+        """
+        for src, readable in self._sources:
+            readable()
             self._loop.remove_reader(src.fileno())
         self._sources.clear()
         if self._held == 0:
