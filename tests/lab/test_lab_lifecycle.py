@@ -55,56 +55,56 @@ def test_status_json_lists_every_router_with_published_ports(lab: LabState) -> N
         assert all(item["agents"].values())
 
 
-def test_impairment_shows_in_ping_and_clears(lab: LabState) -> None:
+def _pe2_to_pe3(lab: LabState) -> tuple[str, str, str]:
+    """pe2's namespace, the pe2-pe3 core link and pe3's address on it."""
     inventory = load_inventory(lab.inventory)
     pe2 = inventory.devices["pe2"]
     core = next(i for i in pe2.interfaces if i.peer == "pe3")
     far = next(i for i in inventory.devices["pe3"].interfaces if i.peer == "pe2")
-    address = str(far.address).split("/")[0]
     assert pe2.namespace is not None and core.link is not None
-    clean_loss, clean_rtt = ping(pe2.namespace, address, count=20)
+    return pe2.namespace, core.link, str(far.address).split("/")[0]
+
+
+def test_impairment_shows_in_ping_and_clears(lab: LabState) -> None:
+    namespace, link, address = _pe2_to_pe3(lab)
+    clean_loss, clean_rtt = ping(namespace, address, count=20)
     assert clean_loss == 0 and clean_rtt < 5
     result = netsla(
-        "lab", "impair", core.link, "--name", lab.name,
+        "lab", "impair", link, "--name", lab.name,
         "--delay-ms", "15", "--jitter-ms", "1", "--loss-percent", "10",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     try:
-        loss, rtt = ping(pe2.namespace, address, count=200)
+        loss, rtt = ping(namespace, address, count=200)
     finally:
-        cleared = netsla("lab", "impair", core.link, "--name", lab.name, "--clear")
+        cleared = netsla("lab", "impair", link, "--name", lab.name, "--clear")
     # 15 +- 1 ms each way; 10 % each way loses 19 % of round trips.
     assert 28 <= rtt <= 40
     assert 0.05 <= loss <= 0.40
     assert cleared.returncode == 0, cleared.stderr
-    loss, rtt = ping(pe2.namespace, address, count=20)
+    loss, rtt = ping(namespace, address, count=20)
     assert loss == 0 and rtt < 5
 
 
 def test_impairing_and_clearing_a_link_loses_no_frame_in_flight(lab: LabState) -> None:
-    inventory = load_inventory(lab.inventory)
-    pe2 = inventory.devices["pe2"]
-    core = next(i for i in pe2.interfaces if i.peer == "pe3")
-    far = next(i for i in inventory.devices["pe3"].interfaces if i.peer == "pe2")
-    address = str(far.address).split("/")[0]
-    assert pe2.namespace is not None and core.link is not None
+    namespace, link, address = _pe2_to_pe3(lab)
     # pings every 10 ms for 8 s while the link is impaired (40 ms each way) and cleared twice
     pinger = subprocess.Popen(
-        ["ip", "netns", "exec", pe2.namespace, "ping", "-n", "-q", "-i", "0.01", "-c", "800",
+        ["ip", "netns", "exec", namespace, "ping", "-n", "-q", "-i", "0.01", "-c", "800",
          "-W", "2", address],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         for _ in range(2):
-            impaired = netsla("lab", "impair", core.link, "--name", lab.name, "--delay-ms", "40")
+            impaired = netsla("lab", "impair", link, "--name", lab.name, "--delay-ms", "40")
             assert impaired.returncode == 0, impaired.stderr
-            cleared = netsla("lab", "impair", core.link, "--name", lab.name, "--clear")
+            cleared = netsla("lab", "impair", link, "--name", lab.name, "--clear")
             assert cleared.returncode == 0, cleared.stderr
         out, _ = pinger.communicate(timeout=30)
     finally:
         if pinger.poll() is None:
             pinger.kill()
-        netsla("lab", "impair", core.link, "--name", lab.name, "--clear")
+        netsla("lab", "impair", link, "--name", lab.name, "--clear")
     sent, received = re.search(r"(\d+) packets transmitted, (\d+) received", out).groups()  # type: ignore[union-attr]
     assert int(sent) == 800
     assert int(received) == 800  # duplicates are counted apart by ping ("+N duplicates")
