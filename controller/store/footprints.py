@@ -26,6 +26,7 @@ from controller.render.tree import (
     node_order,
     update_fingerprint,
 )
+from controller.store.bulk import insert_tuples
 from controller.store.services import (
     AllocationHolderRow,
     AllocationRow,
@@ -203,12 +204,9 @@ class ServiceRepository:
                 )
             )
         rows = [
-            {"device": name, "node": n.text(), "leaves": _dump(leaves)}
-            for n in changed
-            if (leaves := after[n]) is not None
+            (name, n.text(), _dump(leaves)) for n in changed if (leaves := after[n]) is not None
         ]
-        if rows:
-            self.session.execute(insert(_table(DeviceNodeRow)), rows)
+        insert_tuples(self.session, _table(DeviceNodeRow), ("device", "node", "leaves"), rows)
         row.fingerprint = value
 
     # footprints
@@ -255,7 +253,7 @@ class ServiceRepository:
         counts: dict[tuple[str, str], int] = {}
         found: dict[tuple[str, str], tuple[bool, str]] = {}
         gone: list[dict[str, str]] = []
-        added: list[dict[str, str]] = []
+        added: list[tuple[str, str, str, str]] = []
         for node, owners in claims.items():
             name = node.text()
             for owner, claim in owners.items():
@@ -270,13 +268,11 @@ class ServiceRepository:
                     if step < 0:
                         gone.append({"d": device, "n": name, "o": owner})
                     else:
-                        added.append(
-                            {"device": device, "node": name, "owner": owner} | {"leaves": text}
-                        )
+                        added.append((device, name, owner, text))
         if gone:
             self._delete_many(FootprintRow.__table__, ("device", "node", "owner"), gone)
-        if added:
-            self.session.execute(insert(_table(FootprintRow)), added)
+        columns = ("device", "node", "owner", "leaves")
+        insert_tuples(self.session, _table(FootprintRow), columns, added)
         self._count_shares(device, {k: v for k, v in counts.items() if v}, found)
 
     def _delete_many(self, table: Any, columns: tuple[str, str, str], keys: list[Any]) -> None:
@@ -307,13 +303,12 @@ class ServiceRepository:
             keys = [{"d": device, "n": n, "o": g} for n, g in held]
             self._delete_many(FootprintShareRow.__table__, ("device", "node", "digest"), keys)
         rows = [
-            {"device": device, "node": n, "digest": g, "baseline": found[(n, g)][0]}
-            | {"leaves": found[(n, g)][1], "holders": held.get((n, g), 0) + step}
+            (device, n, g, found[(n, g)][0], found[(n, g)][1], holders)
             for (n, g), step in sorted(counts.items())
-            if held.get((n, g), 0) + step > 0
+            if (holders := held.get((n, g), 0) + step) > 0
         ]
-        if rows:
-            self.session.execute(insert(_table(FootprintShareRow)), rows)
+        columns = ("device", "node", "digest", "baseline", "leaves", "holders")
+        insert_tuples(self.session, _table(FootprintShareRow), columns, rows)
 
     # allocations
     def allocated(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
@@ -367,12 +362,12 @@ class ServiceRepository:
         """Each service holds exactly its keys: new holds added, old ones released."""
         held = self.holdings_many(list(wanted))
         rows = [
-            {"pool": p, "scope": s, "owner": o, "service_id": service_id}
+            (p, s, o, service_id)
             for service_id, keys in wanted.items()
             for p, s, o in sorted(set(keys) - set(held.get(service_id, ())))
         ]
-        if rows:
-            self.session.execute(insert(_table(AllocationHolderRow)), rows)
+        columns = ("pool", "scope", "owner", "service_id")
+        insert_tuples(self.session, _table(AllocationHolderRow), columns, rows)
         for service_id, keys in wanted.items():
             extra = set(held.get(service_id, ())) - set(keys)
             if extra:
