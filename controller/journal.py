@@ -73,7 +73,21 @@ class ServiceEntry:
 
 
 def _edits(items: Sequence[Edit]) -> str:
-    return json.dumps([e.to_json() for e in items])
+    """The JSON text of ``[e.to_json() for e in items]``, without converting
+    each leaf-list to a list first (``json.dumps`` writes tuples as arrays)."""
+    return json.dumps([_edit_form(e) for e in items])
+
+
+def _edit_form(edit: Edit) -> dict[str, Any]:
+    out: dict[str, Any] = {"node": edit.node.text(), "operation": edit.operation.value}
+    if edit.set:
+        out["set"] = edit.set if type(edit.set) is dict else dict(edit.set)
+    if edit.remove:
+        out["remove"] = edit.remove
+    if edit.remove_entries:
+        entries = edit.remove_entries
+        out["remove-entries"] = entries if type(entries) is dict else dict(entries)
+    return out
 
 
 Document = Mapping[str, Any] | str | None  # a document, its stored text, or absent
