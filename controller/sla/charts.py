@@ -4,7 +4,9 @@ Three charts per service: delay over time with the objective drawn as a
 line, availability per interval (Y.1540 clause 7.1), and loss ratio per
 interval.  Each is a standalone ``<svg>`` element in text form; figures are
 made with :class:`matplotlib.figure.Figure` directly (no pyplot, no global
-state), text kept as text (``svg.fonttype = none``).
+state), text kept as text (``svg.fonttype = none``).  The time axis spans the
+intervals that have data (matplotlib would widen a single point to years),
+and the legend sits below the plot, where it cannot hide a line.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import io
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
-from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -24,6 +25,10 @@ from numpy.typing import NDArray
 from controller.sla.series import ProbeSeries
 
 _SIZE = (8.0, 2.6)
+_TWO_COLUMN_LABEL = 48  # characters: longer legend labels take a row each
+_LEGEND_ROW_INCHES = 0.17
+#: Room on each side of the plotted intervals: a twentieth of their span, at least this.
+_MIN_PAD = np.timedelta64(5 * 60, "s")
 
 
 def _style() -> AbstractContextManager[None]:
@@ -66,12 +71,20 @@ def _no_data(axes: Axes) -> None:
     )
 
 
-def _finish(axes: Axes, *, plotted: int, legend: Literal["upper right", "lower right"]) -> None:
-    """Legend when something was drawn, the no-data notice otherwise."""
-    if plotted:
-        axes.legend(loc=legend)
-    else:
+def _finish(figure: Figure, axes: Axes, times: Sequence[NDArray[np.datetime64]]) -> None:
+    """Time axis over the plotted intervals and the legend below, or the no-data notice."""
+    if not times:
         _no_data(axes)
+        return
+    first = min(t.min() for t in times)
+    last = max(t.max() for t in times)
+    pad = max((last - first) / 20, _MIN_PAD)
+    axes.set_xlim(first - pad, last + pad)
+    labels = axes.get_legend_handles_labels()[1]
+    columns = 2 if max(len(label) for label in labels) <= _TWO_COLUMN_LABEL else 1
+    rows = -(-len(labels) // columns)
+    figure.set_size_inches(_SIZE[0], _SIZE[1] + rows * _LEGEND_ROW_INCHES)
+    figure.legend(loc="outside lower center", ncols=columns, frameon=False)
 
 
 def _svg(figure: Figure) -> str:
@@ -85,19 +98,19 @@ def delay_chart(series: Sequence[ProbeSeries], *, objective: Decimal | None) -> 
     """Mean delay per interval and probe, with the objective as a dashed line."""
     with _style():
         figure, axes = _figure("Delay per interval", "ms")
-        plotted = 0
+        plotted = []
         for one in series:
             counted = ~np.isnan(one.mean_delay_ms)
             if not counted.any():
                 continue
             times = _times(one, counted)
             axes.plot(times, one.mean_delay_ms[counted], marker=".", linewidth=1, label=one.probe)
-            plotted += 1
+            plotted.append(times)
         if objective is not None and plotted:
             axes.axhline(
                 float(objective), color="tab:red", linestyle="--", label=f"objective {objective} ms"
             )
-        _finish(axes, plotted=plotted, legend="upper right")
+        _finish(figure, axes, plotted)
         return _svg(figure)
 
 
@@ -105,23 +118,24 @@ def availability_chart(series: Sequence[ProbeSeries]) -> str:
     """Per probe, each counted interval as available (1) or not (0)."""
     with _style():
         figure, axes = _figure("Availability per interval", "available")
-        plotted = 0
+        plotted = []
         for one in series:
             counted = one.counted
             if not counted.any():
                 continue
-            plotted += 1
             times = _times(one, counted)
+            plotted.append(times)
             axes.step(
                 times,
                 one.available[counted].astype(float),
                 where="post",
                 linewidth=1,
+                marker=".",
                 label=one.probe,
             )
         axes.set_ylim(-0.1, 1.1)
         axes.set_yticks([0, 1], labels=["down", "up"])
-        _finish(axes, plotted=plotted, legend="lower right")
+        _finish(figure, axes, plotted)
         return _svg(figure)
 
 
@@ -129,17 +143,17 @@ def loss_chart(series: Sequence[ProbeSeries], *, objective: Decimal | None) -> s
     """Loss ratio per interval and probe, with the objective when there is one."""
     with _style():
         figure, axes = _figure("Packet loss per interval", "loss ratio")
-        plotted = 0
+        plotted = []
         for one in series:
             counted = one.counted & ~np.isnan(one.loss_ratio)
             if not counted.any():
                 continue
             times = _times(one, counted)
             axes.plot(times, one.loss_ratio[counted], marker=".", linewidth=1, label=one.probe)
-            plotted += 1
+            plotted.append(times)
         if objective is not None and plotted:
             axes.axhline(
                 float(objective), color="tab:red", linestyle="--", label=f"objective {objective}"
             )
-        _finish(axes, plotted=plotted, legend="upper right")
+        _finish(figure, axes, plotted)
         return _svg(figure)
