@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 
 from sqlalchemy.exc import IntegrityError
@@ -113,7 +114,7 @@ def allocate_many(
     keys = {r: (r.pool.value, r.scope, r.owner) for rs in wanted.values() for r in rs}
     found = repo.allocated(sorted(set(keys.values())))
     missing: dict[tuple[PoolName, str], dict[str, None]] = {}
-    for request, key in sorted(keys.items()):
+    for request, key in sorted(keys.items(), key=itemgetter(1)):  # the requests' order
         if key not in found:
             missing.setdefault((request.pool, request.scope), {})[request.owner] = None
     for (pool, scope), owners in sorted(missing.items()):

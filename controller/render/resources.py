@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 
 from controller.render.l3sm import Access, Service, SiteRole, Topology
 
@@ -29,6 +30,10 @@ class Request:
     pool: PoolName
     scope: str
     owner: str
+
+
+# Request's own order, compared in C rather than by the dataclass's __lt__.
+_REQUEST_ORDER = attrgetter("pool", "scope", "owner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,4 +114,4 @@ def resource_requests(service: Service) -> list[Request]:
             wanted.add(Request(PoolName.RT, "", hub_key(access.vpn_id)))
     for source, target in measured_pairs(service):
         wanted.add(Request(PoolName.PROBE, source.device, probe_key(service, source, target)))
-    return sorted(wanted)
+    return sorted(wanted, key=_REQUEST_ORDER)
