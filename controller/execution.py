@@ -142,18 +142,22 @@ async def execute(
 
     ``on_success`` runs in a worker thread while the confirming commits are
     in flight (every device already holds the change), in a unit of work
-    that commits only once every device confirmed, and is rolled back
+    that commits (with the journal's ``committed`` state) only once every
+    device confirmed, while the devices unlock, and is rolled back
     otherwise: nothing is recorded as applied unless every device committed.
+    The leases are released after the unlocks, in a unit of work of their own.
     """
     options = options or RunOptions()
     changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
-    early = _Recording(store, on_success)
+    early = _Recording(store, on_success, tx)
 
     async def observer(phase: Phase, results: Sequence[DeviceResult]) -> None:
         if options.observer is not None:
             await options.observer(phase, results)
         if phase == Phase.PREPARED:
             early.start()
+        elif phase == Phase.CONFIRMED:  # committed while the devices unlock
+            early.commit(_outcomes(results))
 
     try:
         transaction = Transaction(
@@ -161,33 +165,40 @@ async def execute(
         )
         results = await transaction.run() if changes else []
     except BaseException as exc:
+        if await early.committed():  # every device confirmed and the record is in
+            _release(store, tx)
+            raise
         await early.abandon()
         with store.session() as session:
             if on_failure is not None:
                 on_failure(session)
             _finish(session, tx, exc)
         raise
-    session = await early.finish()
-    try:
-        outcomes = {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
-        Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
-        release_leases(session, tx)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    early.commit(_outcomes(results))  # started already unless no device took part
+    await early.committed()
+    _release(store, tx)
     return results
 
 
-class _Recording:
-    """The success record of a transaction, written while its confirms are in flight."""
+def _outcomes(results: Sequence[DeviceResult]) -> dict[str, tuple[str, str | None]]:
+    return {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
 
-    def __init__(self, store: Store, work: OnSession | None) -> None:
+
+def _release(store: Store, tx: int) -> None:
+    with store.session() as session:
+        release_leases(session, tx)
+
+
+class _Recording:
+    """The success record of a transaction: written while its confirms are in flight,
+    committed (with the journal's ``committed`` state) once every device confirmed."""
+
+    def __init__(self, store: Store, work: OnSession | None, tx: int) -> None:
         self._store = store
         self._work = work
+        self._tx = tx
         self._task: asyncio.Task[Session] | None = None
+        self._commit: asyncio.Task[None] | None = None
 
     def start(self) -> asyncio.Task[Session]:
         if self._task is None:
@@ -210,9 +221,22 @@ class _Recording:
             raise
         return session
 
-    async def finish(self) -> Session:
-        """The session holding the record, not committed yet (the caller commits)."""
-        return await self.start()
+    def commit(self, outcomes: Mapping[str, tuple[str, str | None]]) -> None:
+        """Start committing the record: call only once every device confirmed."""
+        if self._commit is None:
+            self._commit = asyncio.create_task(self._commit_run(outcomes))
+
+    async def _commit_run(self, outcomes: Mapping[str, tuple[str, str | None]]) -> None:
+        session = await self.start()
+        await asyncio.to_thread(_commit_record, session, self._tx, outcomes)
+
+    async def committed(self) -> bool:
+        """Whether the record was committed: False if no commit was started; waits for
+        one under way (its error, after every device confirmed, is raised)."""
+        if self._commit is None:
+            return False
+        await self._commit
+        return True
 
     async def abandon(self) -> None:
         """Roll the record back (a device did not confirm)."""
@@ -223,6 +247,19 @@ class _Recording:
         except Exception:  # already rolled back in _write; the device failure is what counts
             return
         session.rollback()
+        session.close()
+
+
+def _commit_record(
+    session: Session, tx: int, outcomes: Mapping[str, tuple[str, str | None]]
+) -> None:
+    try:
+        Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
         session.close()
 
 

@@ -112,7 +112,7 @@ class Phase(StrEnum):
     """Points of a transaction an observer is told about."""
 
     PREPARED = "prepared"  # every device holds the change, not yet confirmed
-    CONFIRMED = "confirmed"  # every device confirmed
+    CONFIRMED = "confirmed"  # every device confirmed (told before the unlocks)
 
 
 @dataclass(slots=True)
@@ -237,8 +237,10 @@ class Transaction:
         if not all(r.error is None for r in self.results.values()):
             await self._put_back()
             raise TransactionFailed([self.results[c.device] for c in self.changes])
-        await asyncio.gather(*(self._unlock(c) for c in self.changes))
-        await self._observe(Phase.CONFIRMED)
+        try:
+            await self._observe(Phase.CONFIRMED)  # told before the unlocks, which cannot fail it
+        finally:
+            await asyncio.gather(*(self._unlock(c) for c in self.changes))
         return [self.results[c.device] for c in self.changes]
 
     async def _observe(self, phase: Phase) -> None:

@@ -214,6 +214,22 @@ def test_observer_sees_prepared_then_confirmed_and_can_abort() -> None:
     assert all((d.running, d.saved, d.locked) == ("old", None, False) for d in devices)
 
 
+def test_confirmed_is_told_before_the_unlocks_which_happen_even_if_the_observer_fails() -> None:
+    seen: list[tuple[str, bool, str | None]] = []
+
+    async def observe(phase: Phase, results: Sequence[DeviceResult]) -> None:
+        if phase is Phase.CONFIRMED:
+            seen.extend((d.running, d.locked, d.saved) for d in devices)
+            raise RuntimeError("observer failed")
+
+    devices = [Device(n) for n in DEVICES]
+    with pytest.raises(RuntimeError, match="observer failed"):
+        run(devices, observer=observe)
+    assert seen == [("new", True, None)] * 3  # confirmed, still locked
+    assert all((d.running, d.locked) == ("new", False) for d in devices)
+    assert all(d.calls[-1] == "unlock" for d in devices)
+
+
 NO_VALIDATE = Capabilities(candidate=True, confirmed_commit=True, rollback_on_error=True)
 
 
