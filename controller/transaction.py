@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Protocol, cast
+from typing import Protocol
 
 from lxml import etree
 
@@ -215,18 +215,11 @@ class Transaction:
         self._observer = observer
         self._done = 0
         self._building = asyncio.Lock()  # payloads are built one at a time
-        self._builds: dict[str, asyncio.Task[etree._Element]] = {}
         self._payloads: dict[str, etree._Element] = {}
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
-        for change in self.changes:
-            self._start_build(change)
-        try:
-            prepared = await asyncio.gather(*(self._prepare(c) for c in self.changes))
-        finally:
-            for task in self._builds.values():  # devices that failed before their edit
-                task.cancel()
+        prepared = await asyncio.gather(*(self._prepare(c) for c in self.changes))
         if all(prepared):
             try:
                 await self._observe(Phase.PREPARED)
@@ -316,37 +309,20 @@ class Transaction:
                 return False
         return True
 
-    def _start_build(self, change: DeviceChange) -> None:
-        """Build the device's payload, if it is a builder, while the devices lock and discard.
-
-        One device after another (in the order of ``changes``), in a worker
-        thread; its edit waits for it (:meth:`_build`).
-        """
-        builder = change.payload
-        if not callable(builder):
-            return
-
-        async def build() -> etree._Element:
-            async with self._building:
-                return await asyncio.to_thread(builder)
-
-        task = asyncio.create_task(build())
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # read, never lost
-        self._builds[change.device] = task
-
     async def _build(self, change: DeviceChange) -> bool:
-        """The device's payload, once built (a failure fails the edit: nothing is sent)."""
-        task = self._builds.pop(change.device, None)
-        if task is None:
-            self._payloads[change.device] = cast("etree._Element", change.payload)
-            return True
-        try:
-            self._payloads[change.device] = await task
-        except Exception as exc:  # a payload that cannot be built: nothing was sent
-            result = self.results[change.device]
-            result.error, result.failed_step = f"payload not built: {exc}", Step.EDIT
-            result.outcome = Outcome.FAILED
-            return False
+        """The device's payload, built now if it is a builder (a failure fails the edit)."""
+        built = change.payload
+        if callable(built):
+            builder = built
+            try:
+                async with self._building:
+                    built = await asyncio.to_thread(builder)
+            except Exception as exc:  # a payload that cannot be built: nothing was sent
+                result = self.results[change.device]
+                result.error, result.failed_step = f"payload not built: {exc}", Step.EDIT
+                result.outcome = Outcome.FAILED
+                return False
+        self._payloads[change.device] = built
         return True
 
     async def _confirm(self, change: DeviceChange) -> None:
