@@ -9,6 +9,7 @@ that ``Sync`` before it changes them.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from controller.service import Controller
@@ -45,4 +46,21 @@ def assemble(*, store: Store, inventory: Inventory, command: str) -> Assembly:
         sync_from=sync.sync_from,
         command=command,
     )
+    freeze_startup_heap()
     return Assembly(pool=pool, sync=sync, controller=controller)
+
+
+_frozen: list[bool] = []
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up allocated out of the cyclic collector's full scans (once).
+
+    Modules, SQLAlchemy's mappers, YANG schemas and the inventory live as long
+    as the process; every full collection scanned them again: measured, one
+    took up to 65 ms in the middle of an apply of 200 services.  Frozen,
+    they are never scanned (nor collected: nothing of them is garbage).
+    """
+    if not _frozen:
+        gc.freeze()
+        _frozen.append(True)
