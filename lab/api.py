@@ -213,6 +213,18 @@ def _start_dataplane(lab: LabPaths) -> None:
     )
 
 
+def stop_dataplane(name: str) -> None:
+    """Stop lab ``name``'s dataplane agent; what it made stays until ``down``.
+
+    For work on the control plane alone (the controller benchmark): the
+    agent's kernel work for hundreds of VRFs would share the CPUs with the
+    routers and the controller.  ``up`` starts the agent again.
+    """
+    require_state(name)
+    lab = paths(name)
+    process.stop_pidfiles([_dataplane_pidfile(lab)], _marker(lab))
+
+
 def _dataplane_status(lab: LabPaths) -> Path:
     return lab.dir / dataplane.STATUS_NAME
 
