@@ -184,11 +184,38 @@ async def execute(
 
 
 SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
-_prompt = [0, 0.0]  # transactions running, the interval before the first
 
 
-@contextlib.contextmanager
-def prompt_replies() -> Iterator[None]:
+class _SwitchInterval:
+    """CPython's GIL switch interval, short while any transaction's RPCs are in flight.
+
+    The interval is one setting of the whole process: the first transaction
+    shortens it, the last one to end puts back what it was.  Used from the
+    event loop's thread only.
+    """
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._before = 0.0
+
+    @contextlib.contextmanager
+    def short(self) -> Iterator[None]:
+        if self._running == 0:
+            self._before = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, self._before))
+        self._running += 1
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                sys.setswitchinterval(self._before)
+
+
+_SWITCH = _SwitchInterval()
+
+
+def prompt_replies() -> contextlib.AbstractContextManager[None]:
     """Hand the GIL over every 0.5 ms while transactions' RPCs are in flight.
 
     The success record and the payloads are built in worker threads while
@@ -196,16 +223,7 @@ def prompt_replies() -> Iterator[None]:
     threads, which read those answers, waited up to 5 ms for the GIL each
     time.  The interval is put back when the last transaction ends.
     """
-    if _prompt[0] == 0:
-        _prompt[1] = sys.getswitchinterval()
-        sys.setswitchinterval(min(SWITCH_INTERVAL, _prompt[1]))
-    _prompt[0] += 1
-    try:
-        yield
-    finally:
-        _prompt[0] -= 1
-        if _prompt[0] == 0:
-            sys.setswitchinterval(_prompt[1])
+    return _SWITCH.short()
 
 
 def _outcomes(results: Sequence[DeviceResult]) -> dict[str, tuple[str, str | None]]:
