@@ -33,7 +33,7 @@ from controller.errors import ControllerError
 from controller.journal import Document, Journal, TxState
 from controller.render import platform
 from controller.render.xml import edit_payload
-from controller.store import Store
+from controller.store import Store, unit_of_work
 from controller.store.footprints import now
 from controller.store.services import DeviceRow
 from controller.transaction import (
@@ -299,14 +299,8 @@ class _Recording:
 def _commit_record(
     session: Session, tx: int, outcomes: Mapping[str, tuple[str, str | None]]
 ) -> None:
-    try:
+    with unit_of_work(session):
         Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChange:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -19,6 +19,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from controller.errors import ControllerError
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """End ``session`` as a unit of work: commit on success, roll back and re-raise on error.
+
+    :meth:`Store.session` opens its own; a session opened in one thread and
+    finished in another (the success record) is passed in.
+    """
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 class StoreError(ControllerError):
@@ -57,18 +74,9 @@ class Store:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """A unit of work: commit on success, roll back and re-raise on error."""
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return unit_of_work(self._sessions())
 
     def close(self) -> None:
         self.engine.dispose()
