@@ -12,12 +12,10 @@ declared once per platform in a :class:`PlatformSchema`.
 from __future__ import annotations
 
 import hashlib
-from _json import make_encoder
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring_ascii
 from operator import attrgetter
-from typing import Any
 
 LeafValue = str | tuple[str, ...]
 Leaves = Mapping[str, LeafValue]
@@ -115,43 +113,30 @@ def canonical_leaves(schema: ListSchema, leaves: Leaves) -> dict[str, LeafValue]
     return out
 
 
-def _unencodable(value: object) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _encoder(*, sort_keys: bool) -> make_encoder:
-    """CPython's C JSON encoder as ``json.dumps`` builds it per call, built once.
-
-    Compact separators, ASCII escapes, tuples as arrays, no cycle check
-    (leaves hold only strings and tuples of strings).
-    """
-    return make_encoder(
-        None, _unencodable, encode_basestring_ascii, None, ":", ",", sort_keys, False, True
-    )
-
-
-_SORTED = _encoder(sort_keys=True)
-_AS_IS = _encoder(sort_keys=False)
+# Built once: ``json.dumps`` makes an encoder per call, and planning encodes
+# every node a change touches.
+_SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+_AS_IS = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def leaves_json(leaves: Leaves) -> str:
     """Compact JSON object of ``leaves`` in name order (leaf-lists as arrays).
 
     The same text as ``json.dumps`` of the name-sorted leaves with
-    separators ``(",", ":")``, made by one prebuilt C encoder: stored rows,
+    separators ``(",", ":")``, made by one encoder built once: stored rows,
     share digests and fingerprints are computed from it for every node a
     change touches.
     """
-    return "".join(_SORTED(leaves if type(leaves) is dict else dict(leaves), 0))
+    return _SORTED(leaves if type(leaves) is dict else dict(leaves))
 
 
 def node_digest(node: NodeId, leaves: Leaves) -> int:
     """A 256-bit digest of one node, the unit of :func:`fingerprint`.
 
     The digested text is ``json.dumps([node.text(), sorted(leaves.items())])``
-    with separators ``(",", ":")``, made by one prebuilt C encoder.
+    with separators ``(",", ":")``, made by one encoder built once.
     """
-    text = "".join(_AS_IS([node.text(), sorted(leaves.items())], 0))
+    text = _AS_IS([node.text(), sorted(leaves.items())])
     return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
 
 
