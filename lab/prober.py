@@ -51,6 +51,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lab.dataplane.agent import converged
+from lab.files import Stamp, replace_file, stamp
 from lab.nativestate import native_state
 from lab.nsthread import namespace_id, run_inside
 from lab.probes import (
@@ -264,7 +265,7 @@ class Prober:
         self._results = results
         self._state = state
         self._vrf_namespace = vrf_namespace
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: Stamp | None = None
         self._states: dict[int, ProbeState] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._restored: dict[tuple[str, str], ProbeSnapshot] = {}
@@ -279,16 +280,15 @@ class Prober:
                 self._restored[(snapshot.owner, snapshot.test_name)] = snapshot
 
     def _read_config(self) -> list[ProbeConfig] | None:
+        current = stamp(self._config)
+        if current == self._stamp:
+            return None
         try:
-            stat = os.stat(self._config)
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if stamp == self._stamp:
-                return None
             probes = parse_probes(self._config.read_bytes())
         except (OSError, ValueError) as exc:
             _log(f"cannot read {self._config}: {exc}")
             return None
-        self._stamp = stamp
+        self._stamp = current
         return [p for p in probes if p.type is ProbeType.ICMP_ECHO]
 
     def reconcile(self, probes: Sequence[ProbeConfig]) -> None:
@@ -325,9 +325,9 @@ class Prober:
             return
         self._dirty = False
         snapshots = [self._states[i].snapshot() for i in sorted(self._states)]
-        _replace(self._results, dump(snapshots).encode())
+        replace_file(self._results, dump(snapshots).encode())
         if self._state is not None:
-            _replace(self._state, native_state(snapshots))
+            replace_file(self._state, native_state(snapshots))
 
     async def run(self, stop: asyncio.Event) -> None:
         self._restore()
@@ -354,13 +354,6 @@ def _dataplane_ready(lab_dir: Path) -> Callable[[], bool]:
     """Whether the lab's dataplane agent reflects every router's current config."""
     routers = [node.name for node in load_topology(lab_dir / "topology.yaml").routers]
     return functools.partial(converged, lab_dir, routers)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically (readers see the old or the new file, never a part)."""
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 async def _main(prober: Prober) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -34,11 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from lab import netns
+from lab.agents import RouterFiles
 from lab.dataplane.config import RouterConfig, parse_router
 from lab.dataplane.kernel import OBSERVE_BATCH, Changes, changes, parse_observed
 from lab.dataplane.model import Observed, Plan, Role
 from lab.dataplane.plan import build_plan
 from lab.errors import LabError
+from lab.files import Stamp, replace_file, stamp
 from lab.nsthread import run_inside
 from lab.topology import Topology, load_topology
 
@@ -47,7 +48,6 @@ RESYNC_INTERVAL = 30.0
 RETRY_INTERVAL = 1.0
 WORKERS = 8
 STATUS_NAME = "dataplane.json"
-Stamp = tuple[int, int]
 
 
 def _log(message: str) -> None:
@@ -56,15 +56,7 @@ def _log(message: str) -> None:
 
 def startup_file(lab_dir: Path, router: str) -> Path:
     """The router's startup file (:class:`lab.agents.RouterFiles`)."""
-    return lab_dir / router / "startup.xml"
-
-
-def stamp(path: Path) -> Stamp | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size)
+    return RouterFiles(dir=lab_dir / router).startup
 
 
 def dataplane_namespaces(topology: Topology) -> list[str]:
@@ -231,9 +223,7 @@ class Agent:
             "seconds": round(result.seconds, 4),
             "errors": result.errors,
         }
-        temporary = self.status.with_suffix(".tmp")
-        temporary.write_text(json.dumps(document, indent=1))
-        os.replace(temporary, self.status)
+        replace_file(self.status, json.dumps(document, indent=1).encode())
 
     def ready(self) -> bool:
         """Whether every router with a startup file was read once.
