@@ -9,6 +9,7 @@ that ``Sync`` before it changes them.
 
 from __future__ import annotations
 
+import functools
 import gc
 from dataclasses import dataclass
 
@@ -50,9 +51,7 @@ def assemble(*, store: Store, inventory: Inventory, command: str) -> Assembly:
     return Assembly(pool=pool, sync=sync, controller=controller)
 
 
-_frozen: list[bool] = []
-
-
+@functools.cache
 def freeze_startup_heap() -> None:
     """Keep what start-up allocated out of the cyclic collector's full scans (once).
 
@@ -61,6 +60,4 @@ def freeze_startup_heap() -> None:
     took up to 65 ms in the middle of an apply of 200 services.  Frozen,
     they are never scanned (nor collected: nothing of them is garbage).
     """
-    if not _frozen:
-        gc.freeze()
-        _frozen.append(True)
+    gc.freeze()
