@@ -86,9 +86,11 @@ class Scenario:
         words: tuple[str, ...] = ()
         if not self.default_lab:
             words += ("--inventory", str(self.inventory))
-        if self.database:
-            words += ("--database", self.database)
-        return words
+        return words + self.db_words
+
+    @property
+    def db_words(self) -> tuple[str, ...]:
+        return demoapi.database_words(self.database)
 
     @property
     def inventory(self) -> Path:
@@ -144,7 +146,6 @@ def _setup_steps(s: Scenario) -> list[Step]:
 def _measure_steps(s: Scenario) -> list[Step]:
     ctl = s.controller_params()
     ctl_words = s.global_words(lab_command=False)
-    db_words = ("--database", s.database) if s.database else ()
     seconds = f"{s.seconds:g}"
     return [
         Step(
@@ -152,7 +153,7 @@ def _measure_steps(s: Scenario) -> list[Step]:
             ("collect", "--duration", seconds, "--interval", PROBE_POLL, *ctl_words),
             {"duration": s.seconds, "intervals": (PROBE_POLL,), **ctl},
         ),
-        Step(sla.run_command, ("sla", "run", *db_words), {"database": s.database}),
+        Step(sla.run_command, ("sla", "run", *s.db_words), {"database": s.database}),
     ]
 
 
@@ -185,15 +186,11 @@ def _impair_step(s: Scenario, *, clear: bool) -> Step:
     )
 
 
-def _db_words(s: Scenario) -> tuple[str, ...]:
-    return ("--database", s.database) if s.database else ()
-
-
 def _incident_open(s: Scenario) -> Step:
     text = f"acme reports slow transfers between plant and depot ({IMPAIRED_LINK})"
     return Step(
         incident.open_command,
-        ("incident", "open", "--service", INCIDENT_SERVICE, "--text", text, *_db_words(s)),
+        ("incident", "open", "--service", INCIDENT_SERVICE, "--text", text, *s.db_words),
         {"service_id": INCIDENT_SERVICE, "text": text, "database": s.database},
     )
 
@@ -207,7 +204,7 @@ def _incident_clear(s: Scenario) -> LateStep:
         number = found[-1].id
         return Step(
             incident.clear_command,
-            ("incident", "clear", str(number), *_db_words(s)),
+            ("incident", "clear", str(number), *s.db_words),
             {"incident_id": number, "database": s.database},
         )
 
@@ -215,8 +212,7 @@ def _incident_clear(s: Scenario) -> LateStep:
 
 
 def _report_steps(s: Scenario) -> list[Step]:
-    db_words = ("--database", s.database) if s.database else ()
-    steps = [Step(alarm.list_command, ("alarm", "list", *db_words), {"database": s.database})]
+    steps = [Step(alarm.list_command, ("alarm", "list", *s.db_words), {"database": s.database})]
     for customer in CUSTOMERS:
         output = s.report(customer)
         steps.append(
@@ -231,7 +227,7 @@ def _report_steps(s: Scenario) -> list[Step]:
                     s.month(),
                     "--output",
                     str(output),
-                    *db_words,
+                    *s.db_words,
                 ),
                 {
                     "customer": customer,

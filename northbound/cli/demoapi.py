@@ -53,14 +53,15 @@ class DemoToken:
     text: str
 
 
-def _db_words(database: str | None) -> tuple[str, ...]:
+def database_words(database: str | None) -> tuple[str, ...]:
+    """``--database URL`` as typed, or nothing for the default store."""
     return ("--database", database) if database else ()
 
 
 def issue_token(ctx: click.Context, *, customer: str, database: str | None) -> DemoToken:
     """``netsla token create --customer C``; the demo shows the token masked."""
     words = ("token", "create", "--customer", customer, "--description", "demo")
-    _echo(("netsla", *words, *_db_words(database)))
+    _echo(("netsla", *words, *database_words(database)))
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         ctx.invoke(token.create_command, customer=customer, description="demo", database=database)
@@ -74,7 +75,7 @@ def issue_token(ctx: click.Context, *, customer: str, database: str | None) -> D
 
 def revoke_token(ctx: click.Context, issued: DemoToken, *, database: str | None) -> None:
     """``netsla token revoke ID``: the demo leaves no live token behind."""
-    _echo(("netsla", "token", "revoke", issued.token_id, *_db_words(database)))
+    _echo(("netsla", "token", "revoke", issued.token_id, *database_words(database)))
     ctx.invoke(token.revoke_command, token_id=issued.token_id, database=database)
 
 
@@ -88,7 +89,7 @@ def _netsla() -> list[str]:
 def _server_words(state: Path, database: str | None, inventory: Path | None) -> tuple[str, ...]:
     words: tuple[str, ...] = ("serve", "--listen", "127.0.0.1:0", "--no-collect")
     words += ("--sla-interval", "0")
-    words += ("--state-dir", str(state), *_db_words(database))
+    words += ("--state-dir", str(state), *database_words(database))
     if inventory is not None:
         words += ("--inventory", str(inventory))
     return words
