@@ -121,9 +121,9 @@ class DeviceChange:
 
     device: str
     driver: DeviceDriver
-    # The edit, or what builds it: built in a worker thread once the device
-    # is locked, one device after another, so that the first device edits
-    # while the next one's payload is being built.
+    # The edit, or what builds it: built in a worker thread while the device
+    # locks, one device after another, so that the first device edits while
+    # the next one's payload is being built.
     payload: etree._Element | Callable[[], etree._Element]
     # The rollback plan, or what builds it: called only when a device that
     # already committed must be put back (most transactions never need it).
@@ -302,11 +302,16 @@ class Transaction:
                     lambda: d.commit(confirmed=True, timeout=timeout, persist=self.persist_id),
                 )
             )
-        for step, call in steps:
-            if step == Step.EDIT and not await self._build(change):
-                return False
-            if not await self._step(change, step, call):
-                return False
+        # The payload is built while the device locks and discards.
+        build = asyncio.create_task(self._build(change))
+        try:
+            for step, call in steps:
+                if step == Step.EDIT and not await build:
+                    return False
+                if not await self._step(change, step, call):
+                    return False
+        finally:
+            build.cancel()  # a device that failed before its edit needs no payload
         return True
 
     async def _build(self, change: DeviceChange) -> bool:
