@@ -79,6 +79,12 @@ def services_of(documents: Sequence[Mapping[str, Any]]) -> dict[str, Service]:
     return out
 
 
+def _unsynced(repo: ServiceRepository, changes: Mapping[str, Service | None]) -> list[str]:
+    """Devices the changes need that the controller has never read (sync-from first)."""
+    wanted = {a.device for s in changes.values() if s for a in s.accesses}
+    return sorted(d for d in wanted if repo.device(d) is None)
+
+
 def _service_in(service_id: str, document: Mapping[str, Any] | None) -> Service | None:
     if document is None:
         return None
@@ -118,15 +124,6 @@ class Controller:
                 return None
             return _service_in(service_id, json.loads(row.document))
 
-    def _stored_many(self, service_ids: list[str]) -> dict[str, Service | None]:
-        """Each service as stored (None: not stored), read in one query."""
-        with self.store.session() as session:
-            rows = ServiceRepository(session).services_by_id(service_ids)
-        return {
-            s: None if s not in rows else _service_in(s, json.loads(rows[s].document))
-            for s in service_ids
-        }
-
     def devices_of(self, service_id: str, service: Service | None) -> set[str]:
         """Devices a change of ``service_id`` to ``service`` touches (old and new)."""
         with self.store.session() as session:
@@ -151,18 +148,18 @@ class Controller:
         template's measurement settings, and on commit the service is bound
         to its customer, template and probes for live SLA evaluation.
         """
-        catalog = catalog or self.catalog
-        if catalog is None:
-            with self.store.session() as session:
-                catalog = stored_catalog(session, changes)
+        self._check_devices(changes)
+        with self.store.session() as session:
+            catalog = catalog or self.catalog or stored_catalog(session, changes)
+            unsynced = _unsynced(ServiceRepository(session), changes)
+        if unsynced and self.sync_from is not None:  # devices never read: sync-from first
+            await self.sync_from(unsynced)
         changes = {s: v and catalog.resolve(v) for s, v in changes.items()}
         probes = {**self.sla, **catalog.probe_profiles()}
-        self._check_devices(changes)
-        previous = self._stored_many(list(changes))
-        await self._ensure_synced(changes)
-        if not dry_run:
-            self._ordered(changes)
         with cycle_collection_paused(), self.store.session() as session:
+            if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
+                submitted = [s for s, service in changes.items() if service is not None]
+                record_ordered_many(session, service_ids=submitted, at=now())
             plan = plan_change(
                 ServiceRepository(session),
                 changes,
@@ -189,6 +186,7 @@ class Controller:
             )
 
         def failed(session: Session) -> None:
+            previous = {s: _service_in(s, plan.before[s]) for s in plan.after}
             restore_holdings(ServiceRepository(session), plan, previous, pools=self.pools)
 
         results = await execute(
@@ -211,12 +209,6 @@ class Controller:
                         "is not in the inventory"
                     )
 
-    def _ordered(self, changes: Mapping[str, Service | None]) -> None:
-        """The first submission of a service is its order time (ITU-T E.800 provisioning)."""
-        submitted = [s for s, service in changes.items() if service is not None]
-        with self.store.session() as session:
-            record_ordered_many(session, service_ids=submitted, at=now())
-
     def _record(
         self, session: Session, plan: ChangePlan, *, tx: int | None, catalog: SlaCatalog
     ) -> None:
@@ -226,15 +218,6 @@ class Controller:
             delivered = [s for s, service in plan.after.items() if service is not None]
             record_delivered_many(session, service_ids=delivered, at=at)
             bind_services(session, plan.after, plan.footprints, catalog, at=at)
-
-    async def _ensure_synced(self, changes: Mapping[str, Service | None]) -> None:
-        """Learn the config of devices the controller has never read (sync-from)."""
-        wanted = {a.device for s in changes.values() if s for a in s.accesses}
-        with self.store.session() as session:
-            repo = ServiceRepository(session)
-            missing = sorted(d for d in wanted if repo.device(d) is None)
-        if missing and self.sync_from is not None:
-            await self.sync_from(missing)
 
     async def rollback(
         self, tx: int, *, dry_run: bool = False, options: RunOptions | None = None
