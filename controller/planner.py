@@ -23,7 +23,7 @@ from controller.render.l3sm import Service
 from controller.render.resources import PoolName, ProbeProfile
 from controller.render.tree import Config
 from controller.render.xml import edit_payload
-from controller.store.footprints import ServiceRepository
+from controller.store.footprints import LeafTexts, ServiceRepository
 
 
 @dataclass(slots=True)
@@ -141,8 +141,9 @@ def _loads(text: str) -> dict[str, Any]:
 def record(repo: ServiceRepository, plan: ChangePlan, *, tx: int | None) -> None:
     """After the devices committed: store footprints, device configs, services."""
     for device, work in plan.devices.items():
-        repo.set_device_nodes(device, work.plan.before, work.plan.after)
-        repo.set_claims(device, work.plan.claims)
+        texts = LeafTexts()  # a node's state and its contributions, made into JSON once
+        repo.set_device_nodes(device, work.plan.before, work.plan.after, texts=texts)
+        repo.set_claims(device, work.plan.claims, texts=texts)
     repo.drop_services([s for s, service in plan.after.items() if service is None])
     kept = {
         s: (text, sorted(plan.footprints[s]))

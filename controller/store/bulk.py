@@ -1,49 +1,170 @@
-"""Bulk inserts through the database driver's own executemany.
+"""Bulk statements through the database driver's own execute and executemany.
 
 SQLAlchemy's executemany builds and processes a parameter mapping per row
-(about 1.5 us each); a change of a few hundred services writes thousands
-of footprint rows, so the widest tables are written with one plain INSERT
-text and tuples instead.  Only for columns whose Python values the driver
-stores exactly as SQLAlchemy would (text, integers, booleans): never
-dates, whose SQLite form is SQLAlchemy's own.
+(about 1.5 us each), and an ``IN`` list of hundreds of values is expanded
+and compiled per statement; a change of a few hundred services writes
+thousands of footprint rows, so the widest tables are written with plain
+statement texts (made once per dialect) and tuples instead.  Only for
+columns whose Python values the driver stores and returns exactly as
+SQLAlchemy would (text, integers): never dates, whose SQLite form is
+SQLAlchemy's own, nor booleans read back (SQLite returns integers).
+
+The upserts use ``INSERT ... ON CONFLICT (key) DO UPDATE``, which SQLite
+(3.24 and later) and PostgreSQL both understand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Table, insert
+from sqlalchemy import Dialect, Row, Table, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import IdentifierPreparer
 
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-_TEXTS: dict[tuple[str, str, str, tuple[str, ...]], str] = {}
+_TEXTS: dict[tuple[Any, ...], tuple[str, bool]] = {}
+
+Marks = Callable[[int], str]  # n -> "?, ?, ..." (n parameter markers)
+Statement = Callable[[IdentifierPreparer, Marks], str]
 
 
 def insert_tuples(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert ``rows`` (values in ``columns`` order) into ``table`` in one executemany."""
+    if rows:
+        _many(session, ("insert", table.name, tuple(columns)), _insert(table, columns), rows)
+
+
+def upsert_tuples(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str],
+    replace: Sequence[str] = (),
+    add: Sequence[str] = (),
+) -> None:
+    """Insert ``rows``; a row whose ``key`` exists gets the new values of the
+    ``replace`` columns and the sum of old and new values of the ``add`` columns."""
     if not rows:
         return
-    connection = session.connection()
-    text = _insert_text(connection.dialect, table, tuple(columns))
-    if text is None:  # a driver with another parameter style: SQLAlchemy's own way
-        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+    if not (replace or add):
+        raise ValueError("an upsert updates at least one column")
+    insert_part = _insert(table, columns)
+
+    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+        name, quote = preparer.format_table(table), preparer.quote
+        sets = [f"{quote(c)} = excluded.{quote(c)}" for c in replace]
+        sets += [f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add]
+        keys = ", ".join(quote(c) for c in key)
+        return f"{insert_part(preparer, marks)} ON CONFLICT ({keys}) DO UPDATE SET " + ", ".join(
+            sets
+        )
+
+    cache = ("upsert", table.name, tuple(columns), tuple(key), tuple(replace), tuple(add))
+    _many(session, cache, build, rows)
+
+
+def delete_tuples(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    keys: Sequence[tuple[Any, ...]],
+    *,
+    condition: str = "",
+) -> None:
+    """Delete the rows whose ``columns`` equal one of ``keys``, in one executemany.
+
+    ``condition`` (SQL over the table's columns, no parameters) narrows each
+    delete further.
+    """
+    if not keys:
         return
-    connection.exec_driver_sql(text, list(rows))
+
+    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+        where = [f"{preparer.quote(c)} = {marks(1)}" for c in columns]
+        extra = f" AND ({condition})" if condition else ""
+        return f"DELETE FROM {preparer.format_table(table)} WHERE " + " AND ".join(where) + extra
+
+    _many(session, ("delete", table.name, tuple(columns), condition), build, keys)
 
 
-def _insert_text(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str | None:
-    marker = _MARKERS.get(dialect.paramstyle)
-    if marker is None:
-        return None
-    key = (dialect.name, dialect.paramstyle, table.name, columns)
-    text = _TEXTS.get(key)
-    if text is None:
-        quote = dialect.identifier_preparer.quote
-        names = ", ".join(quote(table.c[c].name) for c in columns)
-        marks = ", ".join([marker] * len(columns))
-        table_name = dialect.identifier_preparer.format_table(table)
-        text = _TEXTS[key] = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
-    return text
+def select_in(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: Sequence[tuple[str, Any]],
+    column: str,
+    values: Sequence[Any],
+) -> Sequence[Row[Any]]:
+    """``columns`` of the rows matching every ``where`` (column, value) pair and
+    whose ``column`` is one of ``values`` (one statement; keep ``values`` short)."""
+    if not values:
+        return []
+
+    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+        quote = preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        tests = [f"{quote(c)} = {marks(1)}" for c, _ in where]
+        tests.append(f"{quote(column)} IN ({marks(len(values))})")
+        return f"SELECT {names} FROM {preparer.format_table(table)} WHERE " + " AND ".join(tests)
+
+    cache = ("select", table.name, tuple(columns), tuple(c for c, _ in where), column, len(values))
+    params = (*(v for _, v in where), *values)
+    connection = session.connection()
+    statement, driver = _text(connection.dialect, cache, build)
+    if driver:
+        return connection.exec_driver_sql(statement, params).all()
+    return connection.execute(text(statement), dict(_named(params))).all()
+
+
+def _insert(table: Table, columns: Sequence[str]) -> Statement:
+    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+        names = ", ".join(preparer.quote(c) for c in columns)
+        table_name = preparer.format_table(table)
+        return f"INSERT INTO {table_name} ({names}) VALUES ({marks(len(columns))})"
+
+    return build
+
+
+def _many(
+    session: Session, cache: tuple[Any, ...], build: Statement, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    connection = session.connection()
+    statement, driver = _text(connection.dialect, cache, build)
+    if driver:
+        connection.exec_driver_sql(statement, list(rows))
+    else:  # a driver with another parameter style: SQLAlchemy's named parameters
+        connection.execute(text(statement), [dict(_named(row)) for row in rows])
+
+
+def _named(values: Sequence[Any]) -> list[tuple[str, Any]]:
+    return [(f"p{i}", v) for i, v in enumerate(values)]
+
+
+def _named_marks(numbers: Iterator[int], count: int) -> str:
+    return ", ".join(f":p{next(numbers)}" for _ in range(count))
+
+
+def _text(dialect: Dialect, cache: tuple[Any, ...], build: Statement) -> tuple[str, bool]:
+    """The statement's text for ``dialect``, made once; and whether the driver takes it."""
+    key = (dialect.name, dialect.paramstyle, *cache)
+    found = _TEXTS.get(key)
+    if found is None:
+        preparer = dialect.identifier_preparer
+        marker = _MARKERS.get(dialect.paramstyle)
+        if marker is not None:
+            found = (build(preparer, lambda n: ", ".join([marker] * n)), True)
+        else:  # named markers :p0, :p1, ... in the order the statement is built
+            numbers = itertools.count()
+            found = (
+                build(preparer, lambda n: ", ".join(f":p{next(numbers)}" for _ in range(n))),
+                False,
+            )
+        _TEXTS[key] = found
+    return found

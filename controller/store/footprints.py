@@ -23,10 +23,10 @@ from controller.render.tree import (
     fingerprint,
     leaves_from_json,
     leaves_json,
+    node_digest,
     node_order,
-    update_fingerprint,
 )
-from controller.store.bulk import insert_tuples
+from controller.store.bulk import delete_tuples, insert_tuples, upsert_tuples
 from controller.store.services import (
     AllocationHolderRow,
     AllocationRow,
@@ -42,6 +42,46 @@ _CHUNK = 500  # bound on IN-list sizes
 
 def _dump(leaves: Leaves) -> str:
     return leaves_json(leaves)
+
+
+class LeafTexts:
+    """JSON texts (:func:`_dump`) and share digests of one record's leaves.
+
+    A text is made once per distinct leaves of a node: a node's new state
+    and its single owner's contribution are equal, and the owners of a
+    shared node mostly contribute the same leaves.  Equal mappings have
+    the same text (keys are sorted).  At most a few distinct leaves are
+    remembered per node, so that a node with many different contributions
+    costs no more comparisons than that.
+    """
+
+    KEPT = 4  # distinct leaves remembered per node
+
+    def __init__(self) -> None:
+        self._known: dict[str, list[tuple[Leaves, str]]] = {}
+        self._digests: dict[tuple[str, bool], str] = {}
+
+    def text(self, node: str, leaves: Leaves) -> str:
+        """The text of ``leaves`` (a state of or a contribution to ``node``)."""
+        known = self._known.get(node)
+        if known is None:
+            known = self._known[node] = []
+        else:
+            for seen, text in known:
+                if seen is leaves or seen == leaves:
+                    return text
+        text = _dump(leaves)
+        if len(known) < self.KEPT:
+            known.append((leaves, text))
+        return text
+
+    def digest(self, text: str, *, baseline: bool) -> str:
+        """:func:`share_digest` of ``text``, made once."""
+        key = (text, baseline)
+        found = self._digests.get(key)
+        if found is None:
+            found = self._digests[key] = share_digest(text, baseline=baseline)
+        return found
 
 
 def share_digest(text: str, *, baseline: bool) -> str:
@@ -185,29 +225,44 @@ class ServiceRepository:
         self.session.add(row)
 
     def set_device_nodes(
-        self, name: str, before: Mapping[NodeId, Leaves], after: Mapping[NodeId, Leaves | None]
+        self,
+        name: str,
+        before: Mapping[NodeId, Leaves],
+        after: Mapping[NodeId, Leaves | None],
+        *,
+        texts: LeafTexts | None = None,
     ) -> None:
-        """Record committed node changes and update the device's fingerprint."""
+        """Record committed node changes and update the device's fingerprint.
+
+        ``texts`` shares the leaves' JSON texts with :meth:`set_claims`.
+        """
         row = self.session.get(DeviceRow, name)
         if row is None:
             raise KeyError(name)
-        value = row.fingerprint
-        changed = sorted(
-            (n for n, leaves in after.items() if before.get(n) != leaves), key=node_order
+        texts = texts or LeafTexts()
+        value = int(row.fingerprint, 16)  # as update_fingerprint, node after node
+        stored: list[tuple[str, str, str]] = []
+        gone: list[tuple[str, str]] = []
+        for node in sorted((n for n, v in after.items() if before.get(n) != v), key=node_order):
+            old, leaves, text = before.get(node), after[node], node.text()
+            if old is not None:
+                value ^= node_digest(node, old)
+            if leaves is None:
+                gone.append((name, text))
+            else:
+                value ^= node_digest(node, leaves)
+                stored.append((name, text, texts.text(text, leaves)))
+        table = _table(DeviceNodeRow)
+        delete_tuples(self.session, table, ("device", "node"), gone)
+        upsert_tuples(
+            self.session,
+            table,
+            ("device", "node", "leaves"),
+            stored,
+            key=("device", "node"),
+            replace=("leaves",),
         )
-        for node in changed:
-            value = update_fingerprint(value, node, before=before.get(node), after=after[node])
-        for chunk in _chunks([n.text() for n in changed]):
-            self.session.execute(
-                delete(DeviceNodeRow).where(
-                    DeviceNodeRow.device == name, DeviceNodeRow.node.in_(chunk)
-                )
-            )
-        rows = [
-            (name, n.text(), _dump(leaves)) for n in changed if (leaves := after[n]) is not None
-        ]
-        insert_tuples(self.session, _table(DeviceNodeRow), ("device", "node", "leaves"), rows)
-        row.fingerprint = value
+        row.fingerprint = f"{value:064x}"
 
     # footprints
     def shares(self, device: str, nodes: Iterable[NodeId]) -> dict[NodeId, list[Share]]:
@@ -244,15 +299,22 @@ class ServiceRepository:
                 out.setdefault(owner, {}).setdefault(device, {})[NodeId.parse(node)] = _load(leaves)
         return out
 
-    def set_claims(self, device: str, claims: Mapping[NodeId, Mapping[str, Claim]]) -> None:
+    def set_claims(
+        self,
+        device: str,
+        claims: Mapping[NodeId, Mapping[str, Claim]],
+        *,
+        texts: LeafTexts | None = None,
+    ) -> None:
         """Record changed contributions: each owner's row, and the shares' counts.
 
-        An owner's row exists exactly when its claim has a ``before``, so only
-        those are deleted; each contribution's JSON text is made once.
+        An owner's row exists exactly when its claim has a ``before``; each
+        distinct contribution of a node is made into JSON text once.
         """
+        texts = texts or LeafTexts()
         counts: dict[tuple[str, str], int] = {}
         found: dict[tuple[str, str], tuple[bool, str]] = {}
-        gone: list[dict[str, str]] = []
+        gone: list[tuple[str, str, str]] = []
         added: list[tuple[str, str, str, str]] = []
         for node, owners in claims.items():
             name = node.text()
@@ -261,27 +323,20 @@ class ServiceRepository:
                 for leaves, step in ((claim.before, -1), (claim.after, 1)):
                     if leaves is None:
                         continue
-                    text = _dump(leaves)
-                    share = (name, share_digest(text, baseline=baseline))
+                    text = texts.text(name, leaves)
+                    share = (name, texts.digest(text, baseline=baseline))
                     counts[share] = counts.get(share, 0) + step
                     found[share] = (baseline, text)
-                    if step < 0:
-                        gone.append({"d": device, "n": name, "o": owner})
-                    else:
-                        added.append((device, name, owner, text))
-        if gone:
-            self._delete_many(FootprintRow.__table__, ("device", "node", "owner"), gone)
+                if claim.after is not None:
+                    added.append((device, name, owner, texts.text(name, claim.after)))
+                elif claim.before is not None:
+                    gone.append((device, name, owner))
+        table = _table(FootprintRow)
+        delete_tuples(self.session, table, ("device", "node", "owner"), gone)
         columns = ("device", "node", "owner", "leaves")
-        insert_tuples(self.session, _table(FootprintRow), columns, added)
+        key = ("device", "node", "owner")
+        upsert_tuples(self.session, table, columns, added, key=key, replace=("leaves",))
         self._count_shares(device, {k: v for k, v in counts.items() if v}, found)
-
-    def _delete_many(self, table: Any, columns: tuple[str, str, str], keys: list[Any]) -> None:
-        """Delete rows by their three-column primary key, in one executemany."""
-        first, second, third = (table.c[name] for name in columns)
-        statement = delete(table).where(
-            first == bindparam("d"), second == bindparam("n"), third == bindparam("o")
-        )
-        self.session.execute(statement, keys)
 
     def _count_shares(
         self,
@@ -289,26 +344,18 @@ class ServiceRepository:
         counts: Mapping[tuple[str, str], int],
         found: Mapping[tuple[str, str], tuple[bool, str]],
     ) -> None:
-        if not counts:
-            return
-        held: dict[tuple[str, str], int] = {}
-        for chunk in _chunks(sorted({node for node, _ in counts})):
-            found_rows = self.session.execute(
-                select(
-                    FootprintShareRow.node, FootprintShareRow.digest, FootprintShareRow.holders
-                ).where(FootprintShareRow.device == device, FootprintShareRow.node.in_(chunk))
-            )
-            held.update({(n, d): h for n, d, h in found_rows if (n, d) in counts})
-        if held:
-            keys = [{"d": device, "n": n, "o": g} for n, g in held]
-            self._delete_many(FootprintShareRow.__table__, ("device", "node", "digest"), keys)
+        """Add ``counts`` to the shares' holders (rows made as needed); drop those left
+        with none.  Counted by the database, so that no share row is read first."""
+        table = _table(FootprintShareRow)
         rows = [
-            (device, n, g, found[(n, g)][0], found[(n, g)][1], holders)
+            (device, n, g, found[(n, g)][0], found[(n, g)][1], step)
             for (n, g), step in sorted(counts.items())
-            if (holders := held.get((n, g), 0) + step) > 0
         ]
         columns = ("device", "node", "digest", "baseline", "leaves", "holders")
-        insert_tuples(self.session, _table(FootprintShareRow), columns, rows)
+        key = ("device", "node", "digest")
+        upsert_tuples(self.session, table, columns, rows, key=key, add=("holders",))
+        fewer = [(device, n, g) for (n, g), step in counts.items() if step < 0]
+        delete_tuples(self.session, table, key, fewer, condition="holders <= 0")
 
     # allocations
     def allocated(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:

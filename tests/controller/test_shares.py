@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import func, select
 
 from controller.footprint import share_key
-from controller.planner import plan_change, record
+from controller.planner import ChangePlan, plan_change, record
 from controller.pools import allocate_many
 from controller.render.l3sm import Service, services_from_document
 from controller.render.resources import PoolName
-from controller.render.tree import leaves_from_json
+from controller.render.tree import fingerprint, leaves_from_json
 from controller.store import Store
 from controller.store.footprints import ServiceRepository
 from controller.store.services import FootprintRow, FootprintShareRow
@@ -87,10 +87,20 @@ def shares_digest_their_leaves(store: Store) -> None:
         assert digest == hashlib.sha256(key.encode()).hexdigest()
 
 
-def apply(store: Store, changes: dict[str, Service | None]) -> None:
+def fingerprints_match_nodes(store: Store) -> None:
+    """Each device's fingerprint, updated node by node, is that of its stored nodes."""
     with store.session() as session:
         repo = ServiceRepository(session)
-        record(repo, plan_change(repo, changes, platforms=PLATFORMS, sla={}), tx=None)
+        for row in repo.devices():
+            assert row.fingerprint == fingerprint(repo.device_config(row.name))
+
+
+def apply(store: Store, changes: dict[str, Service | None]) -> ChangePlan:
+    with store.session() as session:
+        repo = ServiceRepository(session)
+        plan = plan_change(repo, changes, platforms=PLATFORMS, sla={})
+        record(repo, plan, tx=None)
+    return plan
 
 
 def test_shares_follow_owners_through_adds_and_deletes(
@@ -99,6 +109,7 @@ def test_shares_follow_owners_through_adds_and_deletes(
     services = copies(document("acme.json"), 12)
     apply(store, dict(services))
     shares_match_rows(store)
+    fingerprints_match_nodes(store)
     with store.session() as session:
         most = session.scalar(select(func.max(FootprintShareRow.holders)))
     assert most is not None and most > 1  # equal contributions are grouped, not repeated
@@ -110,6 +121,35 @@ def test_shares_follow_owners_through_adds_and_deletes(
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(FootprintShareRow)) == 0
         assert session.scalar(select(func.count()).select_from(FootprintRow)) == 0
+
+
+def test_changed_contributions_replace_rows_and_move_shares(
+    store: Store, document: Callable[[str], dict[str, Any]]
+) -> None:
+    doc = document("acme.json")
+    services = copies(doc, 8)
+    apply(store, dict(services))
+    for access in doc["ietf-l3vpn-svc:l3vpn-svc"]["sites"]["site"]:
+        for attachment in access["site-network-accesses"]["site-network-access"]:
+            attachment["service"]["svc-input-bandwidth"] *= 2  # other QoS policies
+    changed = dict(list(copies(doc, 8).items())[:5])
+    plan = apply(store, changed)
+    assert any(
+        c.before and c.after
+        for w in plan.devices.values()
+        for n in w.plan.claims.values()
+        for c in n.values()
+    )
+    with store.session() as session:
+        stored = ServiceRepository(session).footprints(list(services))
+    assert {s: stored[s] for s in changed} == {s: plan.footprints[s] for s in changed}
+    shares_match_rows(store)
+    shares_digest_their_leaves(store)
+    fingerprints_match_nodes(store)
+    apply(store, dict.fromkeys(services))
+    fingerprints_match_nodes(store)
+    with store.session() as session:
+        assert ServiceRepository(session).device_config("pe1") == {}
 
 
 def test_bulk_allocation_is_distinct_shared_and_stable(
