@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from types import MappingProxyType
 
 from sqlalchemy.exc import IntegrityError
@@ -76,26 +75,40 @@ def _fresh(
     return values
 
 
-def _take(
+def _pick(
     repo: ServiceRepository, pool: PoolName, scope: str, owners: list[str], limits: PoolRange
 ) -> dict[Key, int]:
-    """Reserve a value for each of ``owners`` in one insert (retried if another took one)."""
+    """Free values of (pool, scope) for ``owners`` (not reserved yet)."""
+    values = _fresh(repo, pool.value, scope, len(owners), limits)
+    if len(values) < len(owners):
+        where = f" {scope}" if scope else ""
+        raise PoolExhausted(
+            f"pool {pool.value}{where} is exhausted ({limits.low}..{limits.high}): "
+            f"cannot allocate for {owners[len(values)]}"
+        )
+    return {(pool.value, scope, o): v for o, v in zip(owners, values, strict=True)}
+
+
+def _take(
+    repo: ServiceRepository,
+    missing: Mapping[tuple[str, str], list[str]],
+    pools: Mapping[PoolName, PoolRange],
+) -> dict[Key, int]:
+    """Reserve a value for each missing (pool, scope) owner in one insert, under one
+    savepoint: retried if another controller took some of them meanwhile."""
     for _attempt in range(5):
-        values = _fresh(repo, pool.value, scope, len(owners), limits)
-        if len(values) < len(owners):
-            where = f" {scope}" if scope else ""
-            raise PoolExhausted(
-                f"pool {pool.value}{where} is exhausted ({limits.low}..{limits.high}): "
-                f"cannot allocate for {owners[len(values)]}"
-            )
-        taken = {(pool.value, scope, o): v for o, v in zip(owners, values, strict=True)}
+        taken: dict[Key, int] = {}
+        for (name, scope), owners in missing.items():
+            pool = PoolName(name)
+            taken.update(_pick(repo, pool, scope, owners, pools[pool]))
         try:
             with repo.session.begin_nested():
                 repo.add_allocations(taken)
             return taken
         except IntegrityError:
-            continue  # another controller took some of them meanwhile
-    raise PoolExhausted(f"pool {pool.value}: no values could be reserved for {owners[0]}")
+            continue
+    (name, _scope), owners = next(iter(missing.items()))
+    raise PoolExhausted(f"pool {name}: no values could be reserved for {owners[0]}")
 
 
 def allocate_many(
@@ -105,25 +118,30 @@ def allocate_many(
     pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
     hold: bool = True,
 ) -> dict[str, Resources]:
-    """Values for every request of ``services``, with one query per (pool, scope).
+    """Values for every request of ``services``, with a few queries per (pool, scope).
 
     With ``hold`` each service holds its values; values a service held and
-    no longer asks for are released.
+    no longer asks for are released.  New values go to the owners in the
+    requests' order (pool, scope, owner), each (pool, scope) from its
+    highest value up.
     """
-    wanted = {s.service_id: resource_requests(s) for s in services}
-    keys = {r: (r.pool.value, r.scope, r.owner) for rs in wanted.values() for r in rs}
-    found = repo.allocated(sorted(set(keys.values())))
-    missing: dict[tuple[PoolName, str], dict[str, None]] = {}
-    for request, key in sorted(keys.items(), key=itemgetter(1)):  # the requests' order
+    wanted = {
+        s.service_id: [(r, (str(r.pool), r.scope, r.owner)) for r in resource_requests(s)]
+        for s in services
+    }
+    keys = sorted({key for pairs in wanted.values() for _, key in pairs})
+    found = repo.allocated(keys)
+    missing: dict[tuple[str, str], list[str]] = {}
+    for key in keys:
         if key not in found:
-            missing.setdefault((request.pool, request.scope), {})[request.owner] = None
-    for (pool, scope), owners in sorted(missing.items()):
-        found.update(_take(repo, pool, scope, list(owners), pools[pool]))
+            missing.setdefault(key[:2], []).append(key[2])
+    if missing:
+        found.update(_take(repo, missing, pools))
     if hold:
-        repo.hold_many({s: [keys[r] for r in rs] for s, rs in wanted.items()})
+        repo.hold_many({s: [key for _, key in pairs] for s, pairs in wanted.items()})
     return {
         s.service_id: Resources(
-            values={r: found[keys[r]] for r in wanted[s.service_id]},
+            values={r: found[key] for r, key in wanted[s.service_id]},
             topologies={s.vpn.vpn_id: s.vpn.topology},
         )
         for s in services

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Dialect, Row, Table, text
+from sqlalchemy import Dialect, Table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import IdentifierPreparer
 
+CHUNK = 500  # bound on IN-list sizes
+T = TypeVar("T")
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _TEXTS: dict[tuple[Any, ...], tuple[str, bool]] = {}
 
@@ -101,26 +103,65 @@ def select_in(
     where: Sequence[tuple[str, Any]],
     column: str,
     values: Sequence[Any],
-) -> Sequence[Row[Any]]:
+) -> Sequence[tuple[Any, ...]]:
     """``columns`` of the rows matching every ``where`` (column, value) pair and
-    whose ``column`` is one of ``values`` (one statement; keep ``values`` short)."""
+    whose ``column`` is one of ``values`` (one statement: keep ``values`` to a
+    :func:`chunks` size).  A column may be an SQL expression (``max(value)``).
+
+    The IN list is padded to a power of two (repeating its last value), so
+    that a few statement texts serve every length and stay prepared.
+    """
     if not values:
         return []
+    size = 1 << (len(values) - 1).bit_length()
+    padded = [*values, *[values[-1]] * (size - len(values))]
+    return _select(session, table, columns, where=where, among=(column, padded))
 
+
+def select_where(
+    session: Session, table: Table, columns: Sequence[str], *, where: Sequence[tuple[str, Any]]
+) -> Sequence[tuple[Any, ...]]:
+    """``columns`` (names or SQL expressions) of the rows matching every ``where`` pair."""
+    return _select(session, table, columns, where=where, among=None)
+
+
+def _select(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: Sequence[tuple[str, Any]],
+    among: tuple[str, Sequence[Any]] | None,
+) -> Sequence[tuple[Any, ...]]:
     def build(preparer: IdentifierPreparer, marks: Marks) -> str:
         quote = preparer.quote
-        names = ", ".join(quote(c) for c in columns)
+        names = ", ".join(quote(c) if c.isidentifier() else c for c in columns)
         tests = [f"{quote(c)} = {marks(1)}" for c, _ in where]
-        tests.append(f"{quote(column)} IN ({marks(len(values))})")
+        if among is not None:
+            tests.append(f"{quote(among[0])} IN ({marks(len(among[1]))})")
         return f"SELECT {names} FROM {preparer.format_table(table)} WHERE " + " AND ".join(tests)
 
-    cache = ("select", table.name, tuple(columns), tuple(c for c, _ in where), column, len(values))
-    params = (*(v for _, v in where), *values)
+    shape = None if among is None else (among[0], len(among[1]))
+    cache = ("select", table.name, tuple(columns), tuple(c for c, _ in where), shape)
+    params = (*(v for _, v in where), *(among[1] if among is not None else ()))
     connection = session.connection()
     statement, driver = _text(connection.dialect, cache, build)
     if driver:
-        return connection.exec_driver_sql(statement, params).all()
-    return connection.execute(text(statement), dict(_named(params))).all()
+        found = connection.exec_driver_sql(statement, params)
+    else:
+        found = connection.execute(text(statement), dict(_named(params)))
+    return cast("Sequence[tuple[Any, ...]]", found.all())
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size`` (bounds IN lists)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def table_of(model: Any) -> Table:
+    """The Core table of a mapped class."""
+    return cast("Table", model.__table__)
 
 
 def _insert(table: Table, columns: Sequence[str]) -> Statement:

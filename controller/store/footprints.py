@@ -10,9 +10,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from controller.footprint import BASELINE, Claim, Share
@@ -26,18 +26,15 @@ from controller.render.tree import (
     node_digest,
     node_order,
 )
-from controller.store.bulk import delete_tuples, insert_tuples, upsert_tuples
+from controller.store.allocations import AllocationRepository
+from controller.store.bulk import chunks, delete_tuples, table_of, upsert_tuples
 from controller.store.services import (
-    AllocationHolderRow,
-    AllocationRow,
     DeviceNodeRow,
     DeviceRow,
     FootprintRow,
     FootprintShareRow,
     ServiceRow,
 )
-
-_CHUNK = 500  # bound on IN-list sizes
 
 
 def _dump(leaves: Leaves) -> str:
@@ -97,22 +94,12 @@ def _load(text: str) -> dict[str, Any]:
     return leaves_from_json(json.loads(text))
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def _table(model: Any) -> Table:
-    """The Core table of a model: bulk inserts skip the ORM's per-row work."""
-    return cast("Table", model.__table__)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-class ServiceRepository:
-    """Services and what they put on devices, over one session."""
+class ServiceRepository(AllocationRepository):
+    """Services and what they put on devices, and pool allocations, over one session."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -126,7 +113,7 @@ class ServiceRepository:
 
     def services_by_id(self, service_ids: list[str]) -> dict[str, ServiceRow]:
         out: dict[str, ServiceRow] = {}
-        for chunk in _chunks(sorted(set(service_ids))):
+        for chunk in chunks(sorted(set(service_ids))):
             rows = self.session.scalars(select(ServiceRow).where(ServiceRow.service_id.in_(chunk)))
             out.update({r.service_id: r for r in rows})
         return out
@@ -145,7 +132,7 @@ class ServiceRepository:
         sorted keys).  Core statements, one executemany for the new rows and
         one for the stored ones: a batch can hold thousands of services.
         """
-        table = _table(ServiceRow)
+        table = table_of(ServiceRow)
         stored = self._stored_ids(list(services))
         at = now()
         new: list[dict[str, Any]] = []
@@ -175,7 +162,7 @@ class ServiceRepository:
 
     def _stored_ids(self, service_ids: list[str]) -> set[str]:
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(service_ids))):
+        for chunk in chunks(sorted(set(service_ids))):
             out.update(
                 self.session.scalars(
                     select(ServiceRow.service_id).where(ServiceRow.service_id.in_(chunk))
@@ -184,7 +171,7 @@ class ServiceRepository:
         return out
 
     def drop_services(self, service_ids: list[str]) -> None:
-        for chunk in _chunks(sorted(set(service_ids))):
+        for chunk in chunks(sorted(set(service_ids))):
             self.session.execute(delete(ServiceRow).where(ServiceRow.service_id.in_(chunk)))
 
     def drop_service(self, service_id: str) -> None:
@@ -205,7 +192,7 @@ class ServiceRepository:
 
     def device_nodes(self, name: str, nodes: Iterable[NodeId]) -> dict[NodeId, Leaves]:
         out: dict[NodeId, Leaves] = {}
-        for chunk in _chunks(sorted({n.text() for n in nodes})):
+        for chunk in chunks(sorted({n.text() for n in nodes})):
             rows = self.session.execute(
                 select(DeviceNodeRow.node, DeviceNodeRow.leaves).where(
                     DeviceNodeRow.device == name, DeviceNodeRow.node.in_(chunk)
@@ -252,7 +239,7 @@ class ServiceRepository:
             else:
                 value ^= node_digest(node, leaves)
                 stored.append((name, text, texts.text(text, leaves)))
-        table = _table(DeviceNodeRow)
+        table = table_of(DeviceNodeRow)
         delete_tuples(self.session, table, ("device", "node"), gone)
         upsert_tuples(
             self.session,
@@ -268,7 +255,7 @@ class ServiceRepository:
     def shares(self, device: str, nodes: Iterable[NodeId]) -> dict[NodeId, list[Share]]:
         """The grouped contributions of ``nodes`` (one row per distinct contribution)."""
         out: dict[NodeId, list[Share]] = {}
-        for chunk in _chunks(sorted({n.text() for n in nodes})):
+        for chunk in chunks(sorted({n.text() for n in nodes})):
             rows = self.session.execute(
                 select(
                     FootprintShareRow.node,
@@ -289,7 +276,7 @@ class ServiceRepository:
     def footprints(self, owners: list[str]) -> dict[str, dict[str, Config]]:
         """Per owner and device, what each of ``owners`` contributes."""
         out: dict[str, dict[str, Config]] = {}
-        for chunk in _chunks(sorted(set(owners))):
+        for chunk in chunks(sorted(set(owners))):
             rows = self.session.execute(
                 select(
                     FootprintRow.owner, FootprintRow.device, FootprintRow.node, FootprintRow.leaves
@@ -331,7 +318,7 @@ class ServiceRepository:
                     added.append((device, name, owner, texts.text(name, claim.after)))
                 elif claim.before is not None:
                     gone.append((device, name, owner))
-        table = _table(FootprintRow)
+        table = table_of(FootprintRow)
         delete_tuples(self.session, table, ("device", "node", "owner"), gone)
         columns = ("device", "node", "owner", "leaves")
         key = ("device", "node", "owner")
@@ -346,7 +333,7 @@ class ServiceRepository:
     ) -> None:
         """Add ``counts`` to the shares' holders (rows made as needed); drop those left
         with none.  Counted by the database, so that no share row is read first."""
-        table = _table(FootprintShareRow)
+        table = table_of(FootprintShareRow)
         rows = [
             (device, n, g, found[(n, g)][0], found[(n, g)][1], step)
             for (n, g), step in sorted(counts.items())
@@ -356,140 +343,3 @@ class ServiceRepository:
         upsert_tuples(self.session, table, columns, rows, key=key, add=("holders",))
         fewer = [(device, n, g) for (n, g), step in counts.items() if step < 0]
         delete_tuples(self.session, table, key, fewer, condition="holders <= 0")
-
-    # allocations
-    def allocated(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
-        """Values of the given (pool, scope, owner) keys that exist.
-
-        Queried per (pool, scope) with ``owner IN (...)`` so that every
-        database uses the primary key's index (row-value IN lists are not
-        indexed by SQLite).
-        """
-        groups: dict[tuple[str, str], list[str]] = {}
-        for pool, scope, owner in keys:
-            groups.setdefault((pool, scope), []).append(owner)
-        out: dict[tuple[str, str, str], int] = {}
-        for (pool, scope), owners in groups.items():
-            for chunk in _chunks(sorted(set(owners))):
-                rows = self.session.execute(
-                    select(AllocationRow.owner, AllocationRow.value).where(
-                        AllocationRow.pool == pool,
-                        AllocationRow.scope == scope,
-                        AllocationRow.owner.in_(chunk),
-                    )
-                )
-                out.update({(pool, scope, o): v for o, v in rows})
-        return out
-
-    def highest(self, pool: str, scope: str) -> int | None:
-        return self.session.scalar(
-            select(func.max(AllocationRow.value)).where(
-                AllocationRow.pool == pool, AllocationRow.scope == scope
-            )
-        )
-
-    def used(self, pool: str, scope: str) -> list[int]:
-        return list(
-            self.session.scalars(
-                select(AllocationRow.value)
-                .where(AllocationRow.pool == pool, AllocationRow.scope == scope)
-                .order_by(AllocationRow.value)
-            )
-        )
-
-    def add_allocations(self, values: Mapping[tuple[str, str, str], int]) -> None:
-        """Insert the allocations in one statement (raises IntegrityError if one is taken)."""
-        if values:
-            rows = [
-                {"pool": p, "scope": s, "owner": o, "value": v} for (p, s, o), v in values.items()
-            ]
-            self.session.execute(insert(_table(AllocationRow)), rows)
-
-    def hold_many(self, wanted: Mapping[str, Iterable[tuple[str, str, str]]]) -> None:
-        """Each service holds exactly its keys: new holds added, old ones released."""
-        held = self.holdings_many(list(wanted))
-        rows = [
-            (p, s, o, service_id)
-            for service_id, keys in wanted.items()
-            for p, s, o in sorted(set(keys) - set(held.get(service_id, ())))
-        ]
-        columns = ("pool", "scope", "owner", "service_id")
-        insert_tuples(self.session, _table(AllocationHolderRow), columns, rows)
-        for service_id, keys in wanted.items():
-            extra = set(held.get(service_id, ())) - set(keys)
-            if extra:
-                self.release(service_id, extra)
-
-    def hold(self, service_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
-        self.hold_many({service_id: list(keys)})
-
-    def release(self, service_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
-        """Drop the service's hold on ``keys``; free values nobody else holds."""
-        wanted = sorted(set(keys))
-        if not wanted:
-            return
-        table: Any = AllocationHolderRow.__table__
-        holder = table.c
-        self.session.execute(
-            delete(table).where(
-                holder.pool == bindparam("p"),
-                holder.scope == bindparam("s"),
-                holder.owner == bindparam("o"),
-                holder.service_id == service_id,
-            ),
-            [{"p": p, "s": sc, "o": o} for p, sc, o in wanted],
-        )
-        self._free_unheld(wanted)
-
-    def release_many(self, service_ids: list[str]) -> None:
-        """Let go of everything the services hold (on delete), in a few statements."""
-        held = self.holdings_many(service_ids)
-        for chunk in _chunks(sorted(held)):
-            self.session.execute(
-                delete(AllocationHolderRow).where(AllocationHolderRow.service_id.in_(chunk))
-            )
-        self._free_unheld(sorted({k for keys in held.values() for k in keys}))
-
-    def _free_unheld(self, keys: list[tuple[str, str, str]]) -> None:
-        """Delete the allocations among ``keys`` that no service holds any more."""
-        groups: dict[tuple[str, str], list[str]] = {}
-        for pool, scope, owner in keys:
-            groups.setdefault((pool, scope), []).append(owner)
-        for (pool, scope), owners in groups.items():
-            for chunk in _chunks(owners):
-                still = set(
-                    self.session.scalars(
-                        select(AllocationHolderRow.owner).where(
-                            AllocationHolderRow.pool == pool,
-                            AllocationHolderRow.scope == scope,
-                            AllocationHolderRow.owner.in_(chunk),
-                        )
-                    )
-                )
-                free = [o for o in chunk if o not in still]
-                if free:
-                    self.session.execute(
-                        delete(AllocationRow).where(
-                            AllocationRow.pool == pool,
-                            AllocationRow.scope == scope,
-                            AllocationRow.owner.in_(free),
-                        )
-                    )
-
-    def holdings(self, service_id: str) -> list[tuple[str, str, str]]:
-        return self.holdings_many([service_id]).get(service_id, [])
-
-    def holdings_many(self, service_ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
-        out: dict[str, list[tuple[str, str, str]]] = {}
-        for chunk in _chunks(sorted(set(service_ids))):
-            rows = self.session.execute(
-                select(
-                    AllocationHolderRow.service_id,
-                    AllocationHolderRow.pool,
-                    AllocationHolderRow.scope,
-                    AllocationHolderRow.owner,
-                ).where(AllocationHolderRow.service_id.in_(chunk))
-            )
-            for service_id, pool, scope, owner in rows:
-                out.setdefault(service_id, []).append((pool, scope, owner))
-        return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,8 @@ from typing import Any
 import pytest
 
 from controller.pools import PoolExhausted, PoolRange, allocate, first_free, release_all
-from controller.render.l3sm import services_from_document
-from controller.render.resources import PoolName
+from controller.render.l3sm import Service, services_from_document
+from controller.render.resources import PoolName, Resources, resource_requests
 from controller.store import Store
 from controller.store.footprints import ServiceRepository
 from tests.stores import DATABASES, opened
@@ -88,3 +90,55 @@ def test_exhausted_pool_is_a_clear_input_error(
         pytest.raises(PoolExhausted, match="pool probe pe1 is exhausted"),
     ):
         allocate(ServiceRepository(session), service, pools=pools)
+
+
+def _other_vpn(doc: dict[str, Any], vpn: str) -> Service:
+    doc = copy.deepcopy(doc)
+    root = doc["ietf-l3vpn-svc:l3vpn-svc"]
+    root["vpn-services"]["vpn-service"][0]["vpn-id"] = vpn
+    for site in root["sites"]["site"]:
+        site["site-id"] += f"-{vpn}"
+        for access in site["site-network-accesses"]["site-network-access"]:
+            access["vpn-attachment"]["vpn-id"] = vpn
+    (service,) = services_from_document(doc)
+    return service
+
+
+@pytest.mark.postgres
+def test_values_taken_meanwhile_by_another_controller_are_not_given_twice(
+    tmp_path: Path, document: Callable[[str], dict[str, Any]]
+) -> None:
+    """The second allocation waits on the first one's uncommitted values, then,
+    refused, picks values again above them (one savepoint for all its inserts)."""
+    doc = document("acme.json")
+    first, second = _other_vpn(doc, "first"), _other_vpn(doc, "second")
+    with opened("postgresql", tmp_path) as store:
+        got: dict[str, Resources] = {}
+        backend: list[int] = []
+
+        def other() -> None:
+            with store.session() as session:
+                backend.append(
+                    session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+                )
+                got["second"] = allocate(ServiceRepository(session), second)
+
+        with store.session() as session:
+            got["first"] = allocate(ServiceRepository(session), first)
+            thread = threading.Thread(target=other)
+            thread.start()
+            with store.engine.connect() as watch:
+                for _ in range(2000):  # until the other waits for this transaction's rows
+                    state = watch.exec_driver_sql(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                        (backend[0] if backend else 0,),
+                    ).scalar()
+                    if state == "Lock":
+                        break
+                    time.sleep(0.005)
+                else:
+                    pytest.fail("the second allocation never waited for the first")
+        thread.join()
+    values = [v for r in got.values() for k, v in r.values.items() if k.pool == PoolName.RD]
+    assert len(values) == len(set(values)) == 2
+    assert set(got["second"].values) == set(resource_requests(second))
