@@ -22,6 +22,7 @@ from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from controller.diff import Edit
+from controller.store.bulk import insert_tuples
 from controller.store.footprints import now
 from controller.store.services import (
     TransactionDeviceRow,
@@ -72,14 +73,19 @@ class ServiceEntry:
     after: dict[str, Any] | None
 
 
+# ``json.dumps``'s text, without its check for cycles (edits hold none).
+_ENCODE = json.JSONEncoder(check_circular=False).encode
+
+
 def _edits(items: Sequence[Edit]) -> str:
     """The JSON text of ``[e.to_json() for e in items]``, without converting
-    each leaf-list to a list first (``json.dumps`` writes tuples as arrays)."""
-    return json.dumps([_edit_form(e) for e in items])
+    each leaf-list to a list first (``json.dumps`` writes tuples as arrays)
+    nor the operation to its value (a StrEnum is written as its text)."""
+    return _ENCODE([_edit_form(e) for e in items])
 
 
 def _edit_form(edit: Edit) -> dict[str, Any]:
-    out: dict[str, Any] = {"node": edit.node.text(), "operation": edit.operation.value}
+    out: dict[str, Any] = {"node": edit.node.text(), "operation": edit.operation}
     if edit.set:
         out["set"] = edit.set if type(edit.set) is dict else dict(edit.set)
     if edit.remove:
@@ -136,15 +142,14 @@ class Journal:
             for device, (forward, reverse) in devices.items()
         ]
         service_rows = [
-            {"transaction_id": row.id, "service_id": service_id}
-            | {"before": _text(before), "after": _text(after)}
+            (row.id, service_id, _text(before), _text(after))
             for service_id, (before, after) in services.items()
         ]
-        # Core inserts, one statement each: a journal entry can hold thousands of services.
+        # One statement each: a journal entry can hold thousands of services.
         if device_rows:
             self.session.execute(insert(_table(TransactionDeviceRow)), device_rows)
-        if service_rows:
-            self.session.execute(insert(_table(TransactionServiceRow)), service_rows)
+        columns = ("transaction_id", "service_id", "before", "after")
+        insert_tuples(self.session, _table(TransactionServiceRow), columns, service_rows)
         return row.id
 
     def finish(
