@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Dialect, Table, text
+from sqlalchemy import Connection, Dialect, Table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import IdentifierPreparer
 
@@ -144,7 +144,7 @@ def _select(
     shape = None if among is None else (among[0], len(among[1]))
     cache = ("select", table.name, tuple(columns), tuple(c for c, _ in where), shape)
     params = (*(v for _, v in where), *(among[1] if among is not None else ()))
-    connection = session.connection()
+    connection = _connection(session)
     statement, driver = _text(connection.dialect, cache, build)
     if driver:
         found = connection.exec_driver_sql(statement, params)
@@ -176,12 +176,20 @@ def _insert(table: Table, columns: Sequence[str]) -> Statement:
 def _many(
     session: Session, cache: tuple[Any, ...], build: Statement, rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    connection = session.connection()
+    connection = _connection(session)
     statement, driver = _text(connection.dialect, cache, build)
     if driver:
         connection.exec_driver_sql(statement, list(rows))
     else:  # a driver with another parameter style: SQLAlchemy's named parameters
         connection.execute(text(statement), [dict(_named(row)) for row in rows])
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection, its pending ORM changes flushed first (as its own
+    statements would), so that a statement here sees and follows them."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    return session.connection()
 
 
 def _named(values: Sequence[Any]) -> list[tuple[str, Any]]:

@@ -27,7 +27,7 @@ from controller.render.tree import (
     node_order,
 )
 from controller.store.allocations import AllocationRepository
-from controller.store.bulk import chunks, delete_tuples, table_of, upsert_tuples
+from controller.store.bulk import chunks, delete_tuples, select_in, table_of, upsert_tuples
 from controller.store.services import (
     DeviceNodeRow,
     DeviceRow,
@@ -163,11 +163,15 @@ class ServiceRepository(AllocationRepository):
     def _stored_ids(self, service_ids: list[str]) -> set[str]:
         out: set[str] = set()
         for chunk in chunks(sorted(set(service_ids))):
-            out.update(
-                self.session.scalars(
-                    select(ServiceRow.service_id).where(ServiceRow.service_id.in_(chunk))
-                )
+            rows = select_in(
+                self.session,
+                table_of(ServiceRow),
+                ("service_id",),
+                where=[],
+                column="service_id",
+                values=chunk,
             )
+            out.update(service_id for (service_id,) in rows)
         return out
 
     def drop_services(self, service_ids: list[str]) -> None:
@@ -193,10 +197,13 @@ class ServiceRepository(AllocationRepository):
     def device_nodes(self, name: str, nodes: Iterable[NodeId]) -> dict[NodeId, Leaves]:
         out: dict[NodeId, Leaves] = {}
         for chunk in chunks(sorted({n.text() for n in nodes})):
-            rows = self.session.execute(
-                select(DeviceNodeRow.node, DeviceNodeRow.leaves).where(
-                    DeviceNodeRow.device == name, DeviceNodeRow.node.in_(chunk)
-                )
+            rows = select_in(
+                self.session,
+                table_of(DeviceNodeRow),
+                ("node", "leaves"),
+                where=[("device", name)],
+                column="node",
+                values=chunk,
             )
             out.update({NodeId.parse(node): _load(leaves) for node, leaves in rows})
         return out
@@ -256,16 +263,16 @@ class ServiceRepository(AllocationRepository):
         """The grouped contributions of ``nodes`` (one row per distinct contribution)."""
         out: dict[NodeId, list[Share]] = {}
         for chunk in chunks(sorted({n.text() for n in nodes})):
-            rows = self.session.execute(
-                select(
-                    FootprintShareRow.node,
-                    FootprintShareRow.leaves,
-                    FootprintShareRow.holders,
-                    FootprintShareRow.baseline,
-                ).where(FootprintShareRow.device == device, FootprintShareRow.node.in_(chunk))
+            rows = select_in(
+                self.session,
+                table_of(FootprintShareRow),
+                ("node", "leaves", "holders", "baseline"),
+                where=[("device", device)],
+                column="node",
+                values=chunk,
             )
-            for node, leaves, holders, baseline in rows:
-                share = Share(_load(leaves), holders, baseline=baseline)
+            for node, leaves, holders, baseline in rows:  # baseline: 0/1 from SQLite's driver
+                share = Share(_load(leaves), holders, baseline=bool(baseline))
                 out.setdefault(NodeId.parse(node), []).append(share)
         return out
 
@@ -277,10 +284,13 @@ class ServiceRepository(AllocationRepository):
         """Per owner and device, what each of ``owners`` contributes."""
         out: dict[str, dict[str, Config]] = {}
         for chunk in chunks(sorted(set(owners))):
-            rows = self.session.execute(
-                select(
-                    FootprintRow.owner, FootprintRow.device, FootprintRow.node, FootprintRow.leaves
-                ).where(FootprintRow.owner.in_(chunk))
+            rows = select_in(
+                self.session,
+                table_of(FootprintRow),
+                ("owner", "device", "node", "leaves"),
+                where=[],
+                column="owner",
+                values=chunk,
             )
             for owner, device, node, leaves in rows:
                 out.setdefault(owner, {}).setdefault(device, {})[NodeId.parse(node)] = _load(leaves)

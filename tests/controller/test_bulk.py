@@ -112,3 +112,16 @@ def test_leaf_texts_are_made_once_per_distinct_leaves() -> None:
     text = leaves_json(first)
     assert texts.digest(text, baseline=True) == share_digest(text, baseline=True)
     assert texts.digest(text, baseline=False) == share_digest(text, baseline=False)
+
+
+def test_pending_orm_rows_are_flushed_before_a_bulk_statement(store: Store) -> None:
+    with store.session() as session:
+        session.add(
+            FootprintShareRow(
+                device="pe1", node="a", digest="x", baseline=False, leaves="{}", holders=1
+            )
+        )
+        found = select_in(
+            session, SHARES, ("holders",), where=[("device", "pe1")], column="node", values=["a"]
+        )
+        assert [tuple(r) for r in found] == [(1,)]
