@@ -109,6 +109,10 @@ def probes_of(service: Service, access: ServiceAccess, footprint: Config) -> tup
         for source, target in measured_pairs(service)
         if source == access
     }
+    return _probe_ids(owners, footprint)
+
+
+def _probe_ids(owners: set[str], footprint: Config) -> tuple[str, ...]:
     found = [
         node.keys[0]
         for node, leaves in footprint.items()
@@ -118,13 +122,19 @@ def probes_of(service: Service, access: ServiceAccess, footprint: Config) -> tup
 
 
 def accesses_of(service: Service, footprints: Mapping[str, Config]) -> list[Access]:
-    """The SLA view of a service's accesses: site, PE device and port, probes."""
+    """The SLA view of a service's accesses: site, PE device and port, probes.
+
+    As :func:`probes_of` per access, with the service's measured pairs made once.
+    """
+    owners: dict[int, set[str]] = {id(a): set() for a in service.accesses}
+    for source, target in measured_pairs(service):  # the service's own Access objects
+        owners[id(source)].add(probe_owner(probe_key(service, source, target)))
     return [
         Access(
             site=access.site_id,
             device=access.device,
             port=access.port,
-            probes=probes_of(service, access, footprints.get(access.device, {})),
+            probes=_probe_ids(owners[id(access)], footprints.get(access.device, {})),
         )
         for access in service.accesses
     ]
