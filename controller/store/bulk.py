@@ -71,6 +71,35 @@ def upsert_tuples(
     _many(session, cache, build, rows)
 
 
+def update_tuples(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str],
+) -> None:
+    """Set ``columns`` of the rows found by ``key``: each row holds the new values,
+    then the key's values (one executemany)."""
+    if not rows:
+        return
+
+    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+        sets = ", ".join(f"{preparer.quote(c)} = {marks(1)}" for c in columns)
+        where = " AND ".join(f"{preparer.quote(c)} = {marks(1)}" for c in key)
+        return f"UPDATE {preparer.format_table(table)} SET {sets} WHERE {where}"
+
+    _many(session, ("update", table.name, tuple(columns), tuple(key)), build, rows)
+
+
+def driver_value(session: Session, table: Table, column: str, value: Any) -> Any:
+    """``value`` as SQLAlchemy hands it to the driver for ``column`` (a date's SQLite
+    text, for one), for the statements here."""
+    dialect = session.get_bind().dialect
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return value if process is None else process(value)
+
+
 def delete_tuples(
     session: Session,
     table: Table,

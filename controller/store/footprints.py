@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from controller.footprint import BASELINE, Claim, Share
 from controller.render.tree import (
@@ -27,7 +28,16 @@ from controller.render.tree import (
     node_order,
 )
 from controller.store.allocations import AllocationRepository
-from controller.store.bulk import chunks, delete_tuples, select_in, table_of, upsert_tuples
+from controller.store.bulk import (
+    chunks,
+    delete_tuples,
+    driver_value,
+    select_in,
+    select_where,
+    table_of,
+    update_tuples,
+    upsert_tuples,
+)
 from controller.store.services import (
     DeviceNodeRow,
     DeviceRow,
@@ -80,6 +90,11 @@ class LeafTexts:
             found = self._digests[key] = share_digest(text, baseline=baseline)
         return found
 
+    def share(self, node: str, leaves: Leaves, *, baseline: bool) -> tuple[str, str]:
+        """The text and share digest of a contribution to ``node``."""
+        text = self.text(node, leaves)
+        return text, self.digest(text, baseline=baseline)
+
 
 def share_digest(text: str, *, baseline: bool) -> str:
     """Stored digest of a contribution whose JSON text (:func:`_dump`) is ``text``.
@@ -129,50 +144,24 @@ class ServiceRepository(AllocationRepository):
         """Store services as applied: ``{service_id: (document, devices)}``.
 
         A document may be given as its stored text (``json.dumps`` with
-        sorted keys).  Core statements, one executemany for the new rows and
-        one for the stored ones: a batch can hold thousands of services.
+        sorted keys).  One upsert: a batch can hold thousands of services; a
+        service stored already keeps its transaction when ``tx`` is None.
         """
         table = table_of(ServiceRow)
-        stored = self._stored_ids(list(services))
-        at = now()
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for service_id, (document, devices) in services.items():
-            text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
-            devices_text = json.dumps(sorted(devices))
-            if service_id in stored:
-                changed.append({"key": service_id, "doc": text, "devs": devices_text, "at": at})
-            else:
-                new.append(
-                    {"service_id": service_id, "document": text, "devices": devices_text}
-                    | {"updated_at": at, "transaction_id": tx}
-                )
-        if new:
-            self.session.execute(insert(table), new)
-        if changed:
-            values: dict[str, Any] = {
-                "document": bindparam("doc"),
-                "devices": bindparam("devs"),
-                "updated_at": bindparam("at"),
-            }
-            if tx is not None:  # None: recorded without a transaction (nothing was sent)
-                values["transaction_id"] = tx
-            statement = update(table).where(table.c.service_id == bindparam("key")).values(values)
-            self.session.execute(statement, changed)
-
-    def _stored_ids(self, service_ids: list[str]) -> set[str]:
-        out: set[str] = set()
-        for chunk in chunks(sorted(set(service_ids))):
-            rows = select_in(
-                self.session,
-                table_of(ServiceRow),
-                ("service_id",),
-                where=[],
-                column="service_id",
-                values=chunk,
+        at = driver_value(self.session, table, "updated_at", now())
+        rows = [
+            (
+                service_id,
+                document if isinstance(document, str) else json.dumps(document, sort_keys=True),
+                json.dumps(sorted(devices)),
+                at,
+                tx,
             )
-            out.update(service_id for (service_id,) in rows)
-        return out
+            for service_id, (document, devices) in services.items()
+        ]
+        columns = ("service_id", "document", "devices", "updated_at", "transaction_id")
+        replace = columns[1:] if tx is not None else columns[1:4]  # None: nothing was sent
+        upsert_tuples(self.session, table, columns, rows, key=columns[:1], replace=replace)
 
     def drop_services(self, service_ids: list[str]) -> None:
         for chunk in chunks(sorted(set(service_ids))):
@@ -230,11 +219,12 @@ class ServiceRepository(AllocationRepository):
 
         ``texts`` shares the leaves' JSON texts with :meth:`set_claims`.
         """
-        row = self.session.get(DeviceRow, name)
-        if row is None:
+        devices = table_of(DeviceRow)
+        found = select_where(self.session, devices, ("fingerprint",), where=[("name", name)])
+        if not found:
             raise KeyError(name)
         texts = texts or LeafTexts()
-        value = int(row.fingerprint, 16)  # as update_fingerprint, node after node
+        value = int(found[0][0], 16)  # as update_fingerprint, node after node
         stored: list[tuple[str, str, str]] = []
         gone: list[tuple[str, str]] = []
         for node in sorted((n for n, v in after.items() if before.get(n) != v), key=node_order):
@@ -256,7 +246,11 @@ class ServiceRepository(AllocationRepository):
             key=("device", "node"),
             replace=("leaves",),
         )
-        row.fingerprint = f"{value:064x}"
+        new = [(f"{value:064x}", name)]
+        update_tuples(self.session, devices, ("fingerprint",), new, key=("name",))
+        loaded = self.session.identity_map.get(identity_key(DeviceRow, name))
+        if loaded is not None:  # a row loaded in this session reads the new value
+            self.session.expire(loaded, ["fingerprint"])
 
     # footprints
     def shares(self, device: str, nodes: Iterable[NodeId]) -> dict[NodeId, list[Share]]:
@@ -317,17 +311,17 @@ class ServiceRepository(AllocationRepository):
             name = node.text()
             for owner, claim in owners.items():
                 baseline = owner == BASELINE
-                for leaves, step in ((claim.before, -1), (claim.after, 1)):
-                    if leaves is None:
-                        continue
-                    text = texts.text(name, leaves)
-                    share = (name, texts.digest(text, baseline=baseline))
-                    counts[share] = counts.get(share, 0) + step
-                    found[share] = (baseline, text)
+                if claim.before is not None:
+                    text, digest = texts.share(name, claim.before, baseline=baseline)
+                    counts[name, digest] = counts.get((name, digest), 0) - 1
+                    found[name, digest] = (baseline, text)
+                    if claim.after is None:
+                        gone.append((device, name, owner))
                 if claim.after is not None:
-                    added.append((device, name, owner, texts.text(name, claim.after)))
-                elif claim.before is not None:
-                    gone.append((device, name, owner))
+                    text, digest = texts.share(name, claim.after, baseline=baseline)
+                    counts[name, digest] = counts.get((name, digest), 0) + 1
+                    found[name, digest] = (baseline, text)
+                    added.append((device, name, owner, text))
         table = table_of(FootprintRow)
         delete_tuples(self.session, table, ("device", "node", "owner"), gone)
         columns = ("device", "node", "owner", "leaves")

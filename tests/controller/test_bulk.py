@@ -8,6 +8,7 @@ with another style (SQLite opened with ``paramstyle="named"``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from sqlalchemy import Table, create_engine, select
 from controller.render.tree import leaves_json
 from controller.store import Store, open_store
 from controller.store.bulk import delete_tuples, insert_tuples, select_in, upsert_tuples
-from controller.store.footprints import LeafTexts, share_digest
-from controller.store.services import FootprintShareRow
+from controller.store.footprints import LeafTexts, ServiceRepository, now, share_digest
+from controller.store.services import FootprintShareRow, ServiceRow
 from tests.stores import DATABASES, database_url
 
 SHARES: Table = FootprintShareRow.__table__  # type: ignore[assignment]
@@ -125,3 +126,28 @@ def test_pending_orm_rows_are_flushed_before_a_bulk_statement(store: Store) -> N
             session, SHARES, ("holders",), where=[("device", "pe1")], column="node", values=["a"]
         )
         assert [tuple(r) for r in found] == [(1,)]
+
+
+def test_services_are_upserted_with_their_dates_and_keep_their_transaction(
+    store: Store,
+) -> None:
+    with store.session() as session:
+        ServiceRepository(session).put_services({"a": ("{}", ["pe2", "pe1"])}, 7)
+        session.add(
+            ServiceRow(
+                service_id="b", document="{}", devices="[]", updated_at=now(), transaction_id=7
+            )
+        )
+    with store.session() as session:
+        ServiceRepository(session).put_services({"a": ('{"x": 1}', []), "b": ("{}", [])}, None)
+    with store.session() as session:
+        rows = {r.service_id: r for r in ServiceRepository(session).services()}
+        assert {s: (r.document, r.devices, r.transaction_id) for s, r in rows.items()} == {
+            "a": ('{"x": 1}', "[]", 7),
+            "b": ("{}", "[]", 7),
+        }
+        stored = session.execute(select(ServiceRow.updated_at)).scalars().all()
+        assert all(isinstance(at, datetime) for at in stored)  # SQLAlchemy reads them back
+        ServiceRepository(session).put_services({"c": ("{}", [])}, None)
+    with store.session() as session:
+        assert ServiceRepository(session).service("c").transaction_id is None  # type: ignore[union-attr]
