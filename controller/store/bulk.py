@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import IdentifierPreparer
 
 CHUNK = 500  # bound on IN-list sizes
+ROWS = 256  # rows per multi-row INSERT (parameters: 256 * columns, far below the limits)
 T = TypeVar("T")
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _TEXTS: dict[tuple[Any, ...], tuple[str, bool]] = {}
@@ -35,9 +36,9 @@ Statement = Callable[[IdentifierPreparer, Marks], str]
 def insert_tuples(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert ``rows`` (values in ``columns`` order) into ``table`` in one executemany."""
+    """Insert ``rows`` (values in ``columns`` order) into ``table`` (see :func:`_inserts`)."""
     if rows:
-        _many(session, ("insert", table.name, tuple(columns)), _insert(table, columns), rows)
+        _inserts(session, ("insert", table.name, tuple(columns)), _insert(table, columns), rows)
 
 
 def upsert_tuples(
@@ -51,24 +52,31 @@ def upsert_tuples(
     add: Sequence[str] = (),
 ) -> None:
     """Insert ``rows``; a row whose ``key`` exists gets the new values of the
-    ``replace`` columns and the sum of old and new values of the ``add`` columns."""
+    ``replace`` columns and the sum of old and new values of the ``add`` columns.
+
+    The keys of ``rows`` must be distinct: PostgreSQL refuses to update a
+    row twice in one statement (see :func:`_inserts`).
+    """
     if not rows:
         return
     if not (replace or add):
         raise ValueError("an upsert updates at least one column")
-    insert_part = _insert(table, columns)
 
-    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
-        name, quote = preparer.format_table(table), preparer.quote
-        sets = [f"{quote(c)} = excluded.{quote(c)}" for c in replace]
-        sets += [f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add]
-        keys = ", ".join(quote(c) for c in key)
-        return f"{insert_part(preparer, marks)} ON CONFLICT ({keys}) DO UPDATE SET " + ", ".join(
-            sets
-        )
+    def statement(count: int) -> Statement:
+        insert_part = _insert(table, columns)(count)
+
+        def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+            name, quote = preparer.format_table(table), preparer.quote
+            sets = [f"{quote(c)} = excluded.{quote(c)}" for c in replace]
+            sets += [f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add]
+            keys = ", ".join(quote(c) for c in key)
+            conflict = f" ON CONFLICT ({keys}) DO UPDATE SET " + ", ".join(sets)
+            return insert_part(preparer, marks) + conflict
+
+        return build
 
     cache = ("upsert", table.name, tuple(columns), tuple(key), tuple(replace), tuple(add))
-    _many(session, cache, build, rows)
+    _inserts(session, cache, statement, rows)
 
 
 def update_tuples(
@@ -193,13 +201,41 @@ def table_of(model: Any) -> Table:
     return cast("Table", model.__table__)
 
 
-def _insert(table: Table, columns: Sequence[str]) -> Statement:
-    def build(preparer: IdentifierPreparer, marks: Marks) -> str:
-        names = ", ".join(preparer.quote(c) for c in columns)
-        table_name = preparer.format_table(table)
-        return f"INSERT INTO {table_name} ({names}) VALUES ({marks(len(columns))})"
+def _insert(table: Table, columns: Sequence[str]) -> Callable[[int], Statement]:
+    """The INSERT of ``count`` rows (one VALUES list each)."""
 
-    return build
+    def statement(count: int) -> Statement:
+        def build(preparer: IdentifierPreparer, marks: Marks) -> str:
+            names = ", ".join(preparer.quote(c) for c in columns)
+            values = ", ".join(f"({marks(len(columns))})" for _ in range(count))
+            return f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES {values}"
+
+        return build
+
+    return statement
+
+
+def _inserts(
+    session: Session,
+    cache: tuple[Any, ...],
+    statement: Callable[[int], Statement],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Run ``statement`` over ``rows``: whole groups of :data:`ROWS` rows per
+    statement, the rest one by one (an executemany each).
+
+    SQLite spends about 30 % less per row in statements of a few hundred
+    rows than in one statement per row; statements of a few rows only are
+    slower than either, so the rest goes row by row.
+    """
+    whole = len(rows) - len(rows) % ROWS
+    if whole:
+        values = list(itertools.chain.from_iterable(rows[:whole]))
+        step = ROWS * len(rows[0])
+        groups = [tuple(values[i : i + step]) for i in range(0, len(values), step)]
+        _many(session, (*cache, ROWS), statement(ROWS), groups)
+    if whole < len(rows):
+        _many(session, (*cache, 1), statement(1), rows[whole:])
 
 
 def _many(

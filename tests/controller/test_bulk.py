@@ -16,7 +16,7 @@ from sqlalchemy import Table, create_engine, select
 
 from controller.render.tree import leaves_json
 from controller.store import Store, open_store
-from controller.store.bulk import delete_tuples, insert_tuples, select_in, upsert_tuples
+from controller.store.bulk import ROWS, delete_tuples, insert_tuples, select_in, upsert_tuples
 from controller.store.footprints import LeafTexts, ServiceRepository, now, share_digest
 from controller.store.services import FootprintShareRow, ServiceRow
 from tests.stores import DATABASES, database_url
@@ -151,3 +151,15 @@ def test_services_are_upserted_with_their_dates_and_keep_their_transaction(
         ServiceRepository(session).put_services({"c": ("{}", [])}, None)
     with store.session() as session:
         assert ServiceRepository(session).service("c").transaction_id is None  # type: ignore[union-attr]
+
+
+def test_many_rows_go_in_groups_and_one_by_one_alike(store: Store) -> None:
+    count = 2 * ROWS + 3  # two multi-row statements and three single rows
+    with store.session() as session:
+        shares = [("pe1", f"n{i}", "x", False, "{}", i) for i in range(count)]
+        insert_tuples(session, SHARES, COLUMNS, shares)
+        again = [("pe1", f"n{i}", "x", False, "{}", 1) for i in range(1, count, 2)]
+        upsert_tuples(session, SHARES, COLUMNS, again, key=KEY, add=("holders",))
+    found = rows(store)
+    assert len(found) == count
+    assert all(found["pe1", f"n{i}", "x"] == ("{}", i + i % 2) for i in range(count))
