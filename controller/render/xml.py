@@ -9,6 +9,7 @@ edit-config (RFC 6241, Section 7.2) with ``nc:operation`` attributes;
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -29,17 +30,32 @@ REMOVE = "remove"  # RFC 6241, Section 7.2: delete if present, no error if absen
 _Element = etree._Element
 
 
+class _Position(NamedTuple):
+    """One step on the way to a kind of list entry, as the builder indexes and makes it."""
+
+    path: str  # the steps from the root: ``vrfs/vrf[]`` (``[]``: a list entry)
+    keys: int  # how many of the node's keys lead here
+    tag: str  # qualified element name
+    key_tag: str | None  # qualified key leaf name of a list entry
+
+
 class _Builder:
-    """Builds one <config> tree, reusing elements for shared ancestors."""
+    """Builds one <config> tree, reusing elements for shared ancestors.
+
+    Every element made for a step is indexed by its path and the keys
+    leading to it, with the operation in force on it (its own, else its
+    parent's), so that neither lookups nor inherited operations walk the tree.
+    """
 
     def __init__(self, schema: PlatformSchema) -> None:
         self.schema = schema
         self.ns = schema.namespace
         self._names: dict[str, str] = {}  # qualified names, made once per payload
+        self._positions: dict[str, tuple[_Position, ...]] = {}  # per kind
+        self._leaves: dict[str, tuple[str, str]] = {}  # leaf name -> (its containers, tag)
         self.config = etree.Element(f"{{{NETCONF_BASE}}}config", nsmap={"nc": NETCONF_BASE})
         self.root = etree.SubElement(self.config, self.q(schema.root), nsmap={None: self.ns})  # type: ignore[dict-item]
-        self._index: dict[tuple[str | None, ...], _Element] = {}
-        self._ops: dict[int, str] = {}
+        self._index: dict[tuple[str, tuple[str, ...]], tuple[_Element, str]] = {}
 
     def q(self, name: str) -> str:
         found = self._names.get(name)
@@ -47,70 +63,111 @@ class _Builder:
             found = self._names[name] = f"{{{self.ns}}}{name}"
         return found
 
-    def entry(self, kind: ListSchema, keys: tuple[str, ...]) -> _Element:
-        element, values = self.root, iter(keys)
-        path: tuple[str | None, ...] = ()
-        for step in kind.steps:
-            key_value = next(values) if step.key else None
-            path = (*path, step.element, key_value)
-            found = self._index.get(path)
+    def positions(self, kind: str) -> tuple[_Position, ...]:
+        found = self._positions.get(kind)
+        if found is None:
+            path, keys, made = "", 0, []
+            for step in self.schema.kind(kind).steps:
+                keys += step.key is not None
+                path += f"/{step.element}" + ("[]" if step.key is not None else "")
+                key_tag = None if step.key is None else self.q(step.key)
+                made.append(_Position(path, keys, self.q(step.element), key_tag))
+            found = self._positions[kind] = tuple(made)
+        return found
+
+    def element(
+        self, positions: tuple[_Position, ...], depth: int, keys: tuple[str, ...]
+    ) -> tuple[_Element, str]:
+        """The element of ``positions[depth]`` for ``keys`` (made if missing), its operation."""
+        if depth < 0:
+            return self.root, Operation.MERGE
+        at = positions[depth]
+        index = (at.path, keys[: at.keys])
+        found = self._index.get(index)
+        if found is None:
+            parent, operation = self.element(positions, depth - 1, keys)
+            found = self._index[index] = (self.make(parent, at, keys), operation)
+        return found
+
+    @staticmethod
+    def make(parent: _Element, at: _Position, keys: tuple[str, ...]) -> _Element:
+        made = etree.SubElement(parent, at.tag)
+        if at.key_tag is not None:
+            etree.SubElement(made, at.key_tag).text = keys[at.keys - 1]
+        return made
+
+    def leaf(self, name: str) -> tuple[str, str]:
+        """A leaf's containers (``a/b``, or empty) and its qualified name."""
+        found = self._leaves.get(name)
+        if found is None:
+            containers, _, leaf = name.rpartition("/")
+            found = self._leaves[name] = (containers, self.q(leaf))
+        return found
+
+    def container(
+        self, entry: _Element, name: str, made: dict[str, _Element], fresh: bool
+    ) -> _Element:
+        """The container ``name`` (``a/b``) of ``entry``, made if missing.
+
+        ``made`` holds the containers of ``entry`` met so far; in an entry
+        made for this edit (``fresh``) there is nothing else to look for.
+        """
+        found = made.get(name)
+        if found is None:
+            outer, _, own = name.rpartition("/")
+            parent = self.container(entry, outer, made, fresh) if outer else entry
+            tag = self.q(own)
+            found = None if fresh else parent.find(tag)
             if found is None:
-                found = etree.SubElement(element, self.q(step.element))
-                if step.key is not None and key_value is not None:
-                    etree.SubElement(found, self.q(step.key)).text = key_value
-                self._index[path] = found
-            element = found
-        return element
-
-    def inherited(self, element: _Element) -> str:
-        parent = element.getparent()
-        while parent is not None:
-            if id(parent) in self._ops:
-                return self._ops[id(parent)]
-            parent = parent.getparent()
-        return Operation.MERGE.value
-
-    def leaf(self, entry: _Element, name: str) -> tuple[_Element, str]:
-        *containers, leaf = name.split("/")
-        parent = entry
-        for container in containers:
-            found = parent.find(self.q(container))
-            parent = found if found is not None else etree.SubElement(parent, self.q(container))
-        return parent, leaf
-
-    def set_leaf(self, entry: _Element, name: str, value: LeafValue) -> None:
-        parent, leaf = (entry, name) if "/" not in name else self.leaf(entry, name)
-        tag = self.q(leaf)
-        if isinstance(value, tuple):
-            for item in value:
-                etree.SubElement(parent, tag).text = item
-        else:
-            etree.SubElement(parent, tag).text = value
+                found = etree.SubElement(parent, tag)
+            made[name] = found
+        return found
 
     def add(self, edit: Edit) -> None:
-        entry = self.entry(self.schema.kind(edit.node.kind), edit.node.keys)
-        operation = edit.operation.value
-        if self.inherited(entry) != operation:
+        keys, operation = edit.node.keys, edit.operation
+        positions = self.positions(edit.node.kind)
+        last = len(positions) - 1
+        index = (positions[last].path, keys[: positions[last].keys])
+        found = self._index.get(index)
+        parent, inherited = self.element(positions, last - 1, keys)
+        entry = self.make(parent, positions[last], keys) if found is None else found[0]
+        if inherited != operation:
             entry.set(OPERATION, operation)
-        self._ops[id(entry)] = operation
-        for name, value in sorted(edit.set.items()):
-            self.set_leaf(entry, name, value)
+        self._index[index] = (entry, operation)
+        self.add_leaves(entry, edit, fresh=found is None)
+
+    def add_leaves(self, entry: _Element, edit: Edit, *, fresh: bool) -> None:
+        made: dict[str, _Element] = {}
+        leaves, new = self._leaves, etree.SubElement
+        values = edit.set
+        for name in sorted(values):
+            containers, tag = leaves.get(name) or self.leaf(name)
+            parent = self.container(entry, containers, made, fresh) if containers else entry
+            value = values[name]
+            if isinstance(value, tuple):
+                for item in value:
+                    new(parent, tag).text = item
+            else:
+                new(parent, tag).text = value
         for name in edit.remove:
-            parent, leaf = self.leaf(entry, name)
-            etree.SubElement(parent, self.q(leaf)).set(OPERATION, REMOVE)
-        for name, values in sorted(edit.remove_entries.items()):
-            parent, leaf = self.leaf(entry, name)
-            for value in values:
-                gone = etree.SubElement(parent, self.q(leaf))
-                gone.text = value
-                gone.set(OPERATION, REMOVE)
+            containers, tag = self.leaf(name)
+            parent = self.container(entry, containers, made, fresh) if containers else entry
+            new(parent, tag).set(OPERATION, REMOVE)
+        for name, gone in sorted(edit.remove_entries.items()):
+            containers, tag = self.leaf(name)
+            parent = self.container(entry, containers, made, fresh) if containers else entry
+            for value in gone:
+                element = new(parent, tag)
+                element.text = value
+                element.set(OPERATION, REMOVE)
 
 
 def edit_payload(schema: PlatformSchema, edits: Iterable[Edit]) -> _Element:
     """The ``<config>`` element of an edit-config carrying ``edits``."""
     builder = _Builder(schema)
+    depth = {kind.kind: len(kind.steps) for kind in schema.lists}
     # Parents before children, so that inherited operations are known.
-    for edit in sorted(edits, key=lambda e: len(schema.kind(e.node.kind).steps)):
+    for edit in sorted(edits, key=lambda e: depth[e.node.kind]):
         builder.add(edit)
     return builder.config
 
