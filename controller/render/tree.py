@@ -16,14 +16,18 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import NamedTuple
 
 LeafValue = str | tuple[str, ...]
 Leaves = Mapping[str, LeafValue]
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class NodeId:
-    """One list entry (or top-level container, with no keys) of the native model."""
+class NodeId(NamedTuple):
+    """One list entry (or top-level container, with no keys) of the native model.
+
+    A named tuple: planning hashes and compares tens of thousands of them
+    per change, and a tuple does both in C (ordered by kind, then keys).
+    """
 
     kind: str
     keys: tuple[str, ...] = ()
@@ -43,8 +47,8 @@ class NodeId:
 
 Config = dict[NodeId, dict[str, LeafValue]]
 
-# Sort key giving :class:`NodeId`'s own order (kind, then keys), compared
-# in C instead of by the dataclass's ``__lt__``: planning sorts thousands.
+# Sort key giving :class:`NodeId`'s own order (kind, then keys); the nodes
+# themselves sort the same.
 node_order: Callable[[NodeId], tuple[str, tuple[str, ...]]] = attrgetter("kind", "keys")
 
 
