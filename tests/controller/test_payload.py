@@ -17,7 +17,8 @@ def canonical(element: etree._Element) -> bytes:
 
 
 def expected(body: str, namespace: str = SCHEMA.namespace, root: str = "native") -> bytes:
-    text = f'<nc:config xmlns:nc="{NETCONF_BASE}"><{root} xmlns="{namespace}">{body}</{root}></nc:config>'
+    inner = f'<{root} xmlns="{namespace}">{body}</{root}>'
+    text = f'<nc:config xmlns:nc="{NETCONF_BASE}">{inner}</nc:config>'
     return canonical(etree.fromstring(text))
 
 
@@ -39,7 +40,9 @@ def test_set_and_removed_leaves_of_a_container_share_one_element() -> None:
 
 def test_nodes_under_one_entry_share_it_and_write_only_their_own_operations() -> None:
     edits = [
-        Edit(NodeId("route", ("acme", "172.16.1.0/24")), Operation.CREATE, {"next-hop": "10.0.0.2"}),
+        Edit(
+            NodeId("route", ("acme", "172.16.1.0/24")), Operation.CREATE, {"next-hop": "10.0.0.2"}
+        ),
         Edit(NodeId("neighbor", ("acme", "10.0.0.2")), Operation.DELETE),
         Edit(NodeId("route", ("acme", "172.16.2.0/24")), Operation.MERGE, {"next-hop": "10.0.0.3"}),
         Edit(VRF, Operation.MERGE, {"rd": "65000:1"}),
