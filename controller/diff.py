@@ -12,11 +12,11 @@ diff needs no edit of its own.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema, node_order
+from controller.render.tree import LeafValue, Leaves, NodeId, PlatformSchema
 
 
 class Operation(StrEnum):
@@ -27,15 +27,21 @@ class Operation(StrEnum):
     DELETE = "delete"
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """One node's change: leaves to set, leaves and leaf-list entries to remove."""
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+class Edit(NamedTuple):
+    """One node's change: leaves to set, leaves and leaf-list entries to remove.
+
+    A named tuple, made in half the time of a frozen dataclass: planning
+    makes two per changed node (the edit and its reverse).
+    """
 
     node: NodeId
     operation: Operation
-    set: Mapping[str, LeafValue] = field(default_factory=dict)
+    set: Mapping[str, LeafValue] = _NONE
     remove: tuple[str, ...] = ()
-    remove_entries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    remove_entries: Mapping[str, tuple[str, ...]] = _NONE
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"node": self.node.text(), "operation": self.operation.value}
@@ -98,14 +104,15 @@ def diff_configs(
     are dropped (the enclosing edit carries them).
     """
     edits = []
-    for node in sorted(before.keys() | after.keys(), key=node_order):
+    for node in sorted(before.keys() | after.keys()):
         edit = diff_node(node, before.get(node), after.get(node))
         if edit is not None:
             edits.append(edit)
-    return edits if schema is None else _fold(edits, schema)
+    return edits if schema is None else fold(edits, schema)
 
 
-def _fold(edits: list[Edit], schema: PlatformSchema) -> list[Edit]:
+def fold(edits: list[Edit], schema: PlatformSchema) -> list[Edit]:
+    """``edits`` without those an enclosing node's delete carries."""
     deleted = {e.node for e in edits if e.operation == Operation.DELETE}
     if not deleted:
         return edits

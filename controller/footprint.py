@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from controller.diff import Edit, diff_configs
+from controller.diff import Edit, diff_node, fold
 from controller.errors import ControllerError
 from controller.render.tree import (
     LeafValue,
@@ -22,7 +23,6 @@ from controller.render.tree import (
     NodeId,
     PlatformSchema,
     leaves_json,
-    node_order,
 )
 
 BASELINE = ""  # owner of configuration no service created
@@ -36,6 +36,9 @@ def merge(node: NodeId, contributions: Mapping[str, Leaves]) -> dict[str, LeafVa
     """The node as the union of its owners' contributions (None: no owner left)."""
     if not contributions:
         return None
+    if len(contributions) == 1:  # most nodes: nothing to unite or to disagree with
+        (leaves,) = contributions.values()
+        return {n: tuple(sorted(set(v))) if isinstance(v, tuple) else v for n, v in leaves.items()}
     merged: dict[str, LeafValue] = {}
     origin: dict[str, str] = {}
     for owner in sorted(contributions):
@@ -77,8 +80,7 @@ def share_key(leaves: Leaves, *, baseline: bool = False) -> str:
     return ("B" if baseline else "S") + leaves_json(leaves)
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """One owner's contribution to one node changing: ``before`` -> ``after`` (None: none)."""
 
     before: Leaves | None
@@ -99,17 +101,21 @@ class DevicePlan:
 
 def _others(
     shares: Sequence[Share], old: Mapping[str, Leaves]
-) -> tuple[Leaves | None, dict[str, tuple[Leaves, int]]]:
-    """The node's baseline, and the contributions of owners not in ``old`` (grouped)."""
+) -> tuple[Leaves | None, dict[frozenset[tuple[str, LeafValue]], tuple[Leaves, int]]]:
+    """The node's baseline, and the contributions of owners not in ``old`` (grouped).
+
+    Contributions are grouped by their set of leaves: equal for equal
+    leaves, as :func:`share_key` is, without making JSON text.
+    """
     baseline: Leaves | None = None
-    groups: dict[str, tuple[Leaves, int]] = {}
+    groups: dict[frozenset[tuple[str, LeafValue]], tuple[Leaves, int]] = {}
     for share in shares:
         if share.baseline:
             baseline = share.leaves
         else:
-            groups[share_key(share.leaves)] = (share.leaves, share.holders)
+            groups[frozenset(share.leaves.items())] = (share.leaves, share.holders)
     for leaves in old.values():
-        key = share_key(leaves)
+        key = frozenset(leaves.items())
         kept, holders = groups.get(key, (leaves, 0))
         if holders <= 1:
             groups.pop(key, None)
@@ -127,7 +133,9 @@ def _by_node(configs: Mapping[str, Mapping[NodeId, Leaves]]) -> dict[NodeId, dic
 
 
 def _contributions(
-    baseline: Leaves | None, groups: Mapping[str, tuple[Leaves, int]], mine: Mapping[str, Leaves]
+    baseline: Leaves | None,
+    groups: Mapping[frozenset[tuple[str, LeafValue]], tuple[Leaves, int]],
+    mine: Mapping[str, Leaves],
 ) -> dict[str, Leaves]:
     """Contributions keyed for :func:`merge`: baseline first, others by a label."""
     out: dict[str, Leaves] = {} if baseline is None else {BASELINE: baseline}
@@ -155,28 +163,33 @@ def plan_device(
     """
     old_by_node, new_by_node = _by_node(old), _by_node(new)
     plan = DevicePlan(device=device)
-    for node in sorted({*old_by_node, *new_by_node}, key=node_order):
+    edits, reverse = [], []
+    for node in sorted(old_by_node.keys() | new_by_node.keys()):
+        held = shares.get(node, ())
         was = old_by_node.get(node, {})
-        baseline, groups = _others(shares.get(node, ()), was)
+        baseline, groups = _others(held, was)
         mine = new_by_node.get(node, {})
+        before = current.get(node)
         after: Leaves | None
         if groups or mine:
-            if node in current and baseline is None and not shares.get(node):
-                baseline = current[node]  # first claim on configuration found on the device
+            if before is not None and baseline is None and not held:
+                baseline = before  # first claim on configuration found on the device
             after = merge(node, _contributions(baseline, groups, mine))
         else:  # nobody's again: back to what was there before (the baseline row goes)
             if baseline is not None:
                 after = merge(node, {BASELINE: baseline})
             else:  # a node no service held stays as it is
-                after = None if shares.get(node) else current.get(node)
+                after = None if held else before
             baseline = None
-        if node in current:
-            plan.before[node] = current[node]
+        if before is not None:
+            plan.before[node] = before
         plan.after[node] = after
-        plan.claims[node] = _claims(shares.get(node, ()), was, mine, baseline)
-    after_config = {n: v for n, v in plan.after.items() if v is not None}
-    plan.edits = diff_configs(plan.before, after_config, schema=schema)
-    plan.reverse = diff_configs(after_config, plan.before, schema=schema)
+        plan.claims[node] = _claims(held, was, mine, baseline)
+        if (edit := diff_node(node, before, after)) is not None:
+            edits.append(edit)
+        if (undo := diff_node(node, after, before)) is not None:
+            reverse.append(undo)
+    plan.edits, plan.reverse = fold(edits, schema), fold(reverse, schema)
     return plan
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from controller.diff import Operation
+from controller.diff import Operation, diff_configs
 from controller.footprint import (
     BASELINE,
     Claim,
@@ -144,6 +144,52 @@ def test_leaf_lists_of_owners_are_united() -> None:
         },
     )
     assert merged == {"route-targets/import": ("65000:1", "65000:2")}
+
+
+def test_leaf_list_of_a_single_owner_is_sorted_without_repeats() -> None:
+    merged = merge(VRF, {"s1": {"rd": "65000:1", "route-targets/import": ("b", "a", "b")}})
+    assert merged == {"rd": "65000:1", "route-targets/import": ("a", "b")}
+
+
+def test_equal_contribution_in_another_leaf_order_is_the_same_share() -> None:
+    policy = NodeId("policy", ("cir-10000k",))
+    stored = {"rate-kbps": "10000", "description": "rate"}
+    mine = {"description": "rate", "rate-kbps": "10000"}
+    owners: dict[NodeId, dict[str, Leaves]] = {policy: {"s1": stored, "s2": stored}}
+    kept = plan({policy: stored}, owners, {"s1": {policy: mine}}, {"s1": {}})
+    assert kept.edits == []
+    owners = {policy: {"s1": stored}}
+    gone = plan({policy: stored}, owners, {"s1": {policy: mine}}, {"s1": {}})
+    assert [(e.node, e.operation) for e in gone.edits] == [(policy, Operation.DELETE)]
+
+
+def test_edits_and_reverse_are_the_diffs_between_before_and_after() -> None:
+    route = NodeId("route", ("acme", "172.16.1.0/24"))
+    other, other_route = NodeId("vrf", ("other",)), NodeId("route", ("other", "172.16.2.0/24"))
+    old_leaves = {"rd": "65000:2", "description": "x"}
+    current: Config = {other: old_leaves, other_route: {"next-hop": "10.0.0.3"}, SUB_A: {}}
+    owners = {other: {"s2": old_leaves}, other_route: {"s2": {"next-hop": "10.0.0.3"}}}
+    new: dict[str, Config] = {
+        "s1": {VRF: VRF_LEAVES, route: {"next-hop": "10.0.0.2"}, SUB_A: {"vlan-id": "100"}},
+        "s2": {},
+    }
+    old: dict[str, Config] = {"s2": {other: old_leaves, other_route: {"next-hop": "10.0.0.3"}}}
+    result = plan(current, owners, old, new)
+    after = {n: v for n, v in result.after.items() if v is not None}
+    assert result.edits == diff_configs(result.before, after, schema=SCHEMA)
+    assert result.reverse == diff_configs(after, result.before, schema=SCHEMA)
+    assert [(e.node, e.operation) for e in result.edits] == [
+        (route, Operation.CREATE),
+        (SUB_A, Operation.MERGE),
+        (VRF, Operation.CREATE),
+        (other, Operation.DELETE),
+    ]
+    assert [(e.node, e.operation) for e in result.reverse] == [
+        (other_route, Operation.CREATE),
+        (SUB_A, Operation.MERGE),
+        (VRF, Operation.DELETE),
+        (other, Operation.CREATE),
+    ]
 
 
 @pytest.mark.parametrize(
