@@ -8,7 +8,9 @@ edit-config (RFC 6241, Section 7.2) with ``nc:operation`` attributes;
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
+from itertools import compress
 from typing import NamedTuple
 
 from lxml import etree
@@ -17,6 +19,7 @@ from controller.diff import Edit, Operation
 from controller.render.tree import (
     Config,
     LeafValue,
+    Leaves,
     ListSchema,
     NodeId,
     PlatformSchema,
@@ -39,6 +42,13 @@ class _Position(NamedTuple):
     key_tag: str | None  # qualified key leaf name of a list entry
 
 
+class _Template(NamedTuple):
+    """An entry with its key and leaves, copied for each new entry of the same leaf names."""
+
+    element: _Element  # its texts are placeholders
+    filled: tuple[bool, ...]  # per element of ``element.iter()``: whether it takes a text
+
+
 class _Builder:
     """Builds one <config> tree, reusing elements for shared ancestors.
 
@@ -56,6 +66,7 @@ class _Builder:
         self.config = etree.Element(f"{{{NETCONF_BASE}}}config", nsmap={"nc": NETCONF_BASE})
         self.root = etree.SubElement(self.config, self.q(schema.root), nsmap={None: self.ns})  # type: ignore[dict-item]
         self._index: dict[tuple[str, tuple[str, ...]], tuple[_Element, str]] = {}
+        self._templates: dict[tuple[str | tuple[str, int], ...], _Template] = {}
 
     def q(self, name: str) -> str:
         found = self._names.get(name)
@@ -130,34 +141,75 @@ class _Builder:
         index = (positions[last].path, keys[: positions[last].keys])
         found = self._index.get(index)
         parent, inherited = self.element(positions, last - 1, keys)
-        entry = self.make(parent, positions[last], keys) if found is None else found[0]
+        if found is None and edit.set and not edit.remove and not edit.remove_entries:
+            entry = self.stamp(parent, positions[last], keys, edit.set)
+        else:
+            entry = self.make(parent, positions[last], keys) if found is None else found[0]
+            self.add_leaves(entry, edit, fresh=found is None)
         if inherited != operation:
             entry.set(OPERATION, operation)
         self._index[index] = (entry, operation)
-        self.add_leaves(entry, edit, fresh=found is None)
 
-    def add_leaves(self, entry: _Element, edit: Edit, *, fresh: bool) -> None:
-        made: dict[str, _Element] = {}
-        leaves, new = self._leaves, etree.SubElement
-        values = edit.set
-        for name in sorted(values):
-            containers, tag = leaves.get(name) or self.leaf(name)
+    def stamp(
+        self, parent: _Element, at: _Position, keys: tuple[str, ...], leaves: Leaves
+    ) -> _Element:
+        """A new entry with its key and ``leaves``: a copy of the entry's template, filled."""
+        texts = [] if at.key_tag is None else [keys[at.keys - 1]]
+        shape: list[str | tuple[str, int]] = [at.path]
+        for name in sorted(leaves):
+            value = leaves[name]
+            if isinstance(value, tuple):
+                texts.extend(value)
+                shape.append((name, len(value)))
+            else:
+                texts.append(value)
+                shape.append(name)
+        template = self._templates.get(tuple(shape))
+        if template is None:
+            template = self._templates[tuple(shape)] = self.template(at, leaves)
+        made = copy.deepcopy(template.element)
+        parent.append(made)
+        for element, text in zip(compress(made.iter(), template.filled), texts, strict=True):
+            element.text = text
+        return made
+
+    def template(self, at: _Position, leaves: Leaves) -> _Template:
+        """An entry made as :meth:`make` and :meth:`add_leaves` would, every text a placeholder."""
+        element = etree.Element(at.tag, nsmap={None: self.ns})  # type: ignore[dict-item]
+        if at.key_tag is not None:
+            etree.SubElement(element, at.key_tag).text = "-"
+        placeholders = {
+            n: ("-",) * len(v) if isinstance(v, tuple) else "-" for n, v in leaves.items()
+        }
+        self.set_leaves(element, placeholders, {}, fresh=True)
+        return _Template(element, tuple(e.text is not None for e in element.iter()))
+
+    def set_leaves(
+        self, entry: _Element, leaves: Leaves, made: dict[str, _Element], *, fresh: bool
+    ) -> None:
+        names, new = self._leaves, etree.SubElement
+        for name in sorted(leaves):
+            containers, tag = names.get(name) or self.leaf(name)
             parent = self.container(entry, containers, made, fresh) if containers else entry
-            value = values[name]
+            value = leaves[name]
             if isinstance(value, tuple):
                 for item in value:
                     new(parent, tag).text = item
             else:
                 new(parent, tag).text = value
+
+    def add_leaves(self, entry: _Element, edit: Edit, *, fresh: bool) -> None:
+        made: dict[str, _Element] = {}
+        self.set_leaves(entry, edit.set, made, fresh=fresh)
         for name in edit.remove:
             containers, tag = self.leaf(name)
             parent = self.container(entry, containers, made, fresh) if containers else entry
-            new(parent, tag).set(OPERATION, REMOVE)
+            etree.SubElement(parent, tag).set(OPERATION, REMOVE)
         for name, gone in sorted(edit.remove_entries.items()):
             containers, tag = self.leaf(name)
             parent = self.container(entry, containers, made, fresh) if containers else entry
             for value in gone:
-                element = new(parent, tag)
+                element = etree.SubElement(parent, tag)
                 element.text = value
                 element.set(OPERATION, REMOVE)
 

@@ -86,3 +86,23 @@ def test_leaves_in_nested_containers() -> None:
         namespace="urn:example:box",
         root="top",
     )
+
+
+def test_new_entries_of_one_kind_keep_their_own_leaves_and_texts() -> None:
+    edits = [
+        Edit(NodeId("vrf", ("a",)), Operation.CREATE, {"route-targets/import": ("1", "2")}),
+        Edit(NodeId("vrf", ("b",)), Operation.CREATE, {"route-targets/import": ("3",)}),
+        Edit(NodeId("vrf", ("c",)), Operation.CREATE, {"route-targets/import": "4", "rd": ""}),
+        Edit(NodeId("vrf", ("d",)), Operation.CREATE, {"route-targets/import": ("5", "6")}),
+        Edit(NodeId("vrf", ("e",)), Operation.CREATE, {"route-targets/import": ()}),
+    ]
+    created = '<vrf nc:operation="create"><name>{}</name>{}</vrf>'
+    vrfs = [
+        ("a", "<route-targets><import>1</import><import>2</import></route-targets>"),
+        ("b", "<route-targets><import>3</import></route-targets>"),
+        ("c", "<rd></rd><route-targets><import>4</import></route-targets>"),
+        ("d", "<route-targets><import>5</import><import>6</import></route-targets>"),
+        ("e", "<route-targets/>"),
+    ]
+    body = "".join(created.format(name, leaves) for name, leaves in vrfs)
+    assert canonical(edit_payload(SCHEMA, edits)) == expected(f"<vrfs>{body}</vrfs>")
