@@ -124,8 +124,8 @@ def _access(access: Access, resources: Resources, config: Config) -> None:
         sub["mtu"] = str(access.mtu)
     for leaf, bps in (("qos-input", access.output_bps), ("qos-output", access.input_bps)):
         if bps > 0:
-            sub[leaf] = policy_name(bps)
-            config[NodeId("policy", (policy_name(bps),))] = {
+            sub[leaf] = policy = policy_name(bps)
+            config[NodeId("policy", (policy,))] = {
                 "description": "netsla rate limit",
                 "rate-kbps": str(max(8, bps // 1000)),
             }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from operator import attrgetter
+from typing import NamedTuple
 
 from controller.render.l3sm import Access, Service, SiteRole, Topology
 
@@ -23,17 +23,16 @@ class PoolName(StrEnum):
     PROBE = "probe"
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Request:
-    """One value wanted from a pool: ``owner`` is stable across re-applies."""
+class Request(NamedTuple):
+    """One value wanted from a pool: ``owner`` is stable across re-applies.
+
+    A named tuple: rendering looks values up by request several times per
+    access, and a tuple is hashed, compared and ordered in C.
+    """
 
     pool: PoolName
     scope: str
     owner: str
-
-
-# Request's own order, compared in C rather than by the dataclass's __lt__.
-_REQUEST_ORDER = attrgetter("pool", "scope", "owner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,4 +113,4 @@ def resource_requests(service: Service) -> list[Request]:
             wanted.add(Request(PoolName.RT, "", hub_key(access.vpn_id)))
     for source, target in measured_pairs(service):
         wanted.add(Request(PoolName.PROBE, source.device, probe_key(service, source, target)))
-    return sorted(wanted, key=_REQUEST_ORDER)
+    return sorted(wanted)

@@ -107,12 +107,13 @@ class PlatformSchema:
 
 def canonical_leaves(schema: ListSchema, leaves: Leaves) -> dict[str, LeafValue]:
     """Leaves without those equal to the model's default, leaf-lists sorted."""
+    defaults = schema.defaults
     out: dict[str, LeafValue] = {}
     for name, value in leaves.items():
         if isinstance(value, tuple):
             if value:
                 out[name] = tuple(sorted(set(value)))
-        elif schema.defaults.get(name) != value:
+        elif not defaults or defaults.get(name) != value:
             out[name] = value
     return out
 
