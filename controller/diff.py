@@ -69,7 +69,9 @@ def diff_node(node: NodeId, before: Leaves | None, after: Leaves | None) -> Edit
     if after is None:
         return None if before is None else Edit(node, Operation.DELETE)
     if before is None:
-        return Edit(node, Operation.CREATE, set=dict(after))
+        return Edit(node, Operation.CREATE, dict(after))
+    if before == after:
+        return None
     changed: dict[str, LeafValue] = {}
     entries: dict[str, tuple[str, ...]] = {}
     for name, value in after.items():
@@ -113,32 +115,29 @@ def diff_configs(
 
 def fold(edits: list[Edit], schema: PlatformSchema) -> list[Edit]:
     """``edits`` without those an enclosing node's delete carries."""
-    deleted = {e.node for e in edits if e.operation == Operation.DELETE}
+    deleted = {e.node for e in edits if e.operation is Operation.DELETE}
     if not deleted:
         return edits
-    parents: dict[str, NodeId | None] = {}  # per kind: its parent (keys cut from the node)
+    ancestors: dict[str, tuple[tuple[str, int], ...]] = {}  # per kind
     out = []
     for edit in edits:
-        parent = _parent(schema, edit.node, parents)
-        covered = False
-        while parent is not None:
-            if parent in deleted:
-                covered = True
-                break
-            parent = _parent(schema, parent, parents)
-        if not covered:
+        kind, keys = edit.node
+        chain = ancestors.get(kind)
+        if chain is None:
+            chain = ancestors[kind] = _ancestors(schema, kind)
+        if not any(NodeId(outer, keys[:n]) in deleted for outer, n in chain):
             out.append(edit)
     return out
 
 
-def _parent(schema: PlatformSchema, node: NodeId, cache: dict[str, NodeId | None]) -> NodeId | None:
-    """``schema.parent_of(node)``, the schema walk done once per kind."""
-    if node.kind not in cache:
-        cache[node.kind] = schema.parent_of(NodeId(node.kind, node.keys))
-    found = cache[node.kind]
-    if found is None:
-        return None
-    return NodeId(found.kind, node.keys[: len(found.keys)])
+def _ancestors(schema: PlatformSchema, kind: str) -> tuple[tuple[str, int], ...]:
+    """The kinds enclosing ``kind``, nearest first, each with its number of keys."""
+    out = []
+    node = schema.parent_of(NodeId(kind, tuple(schema.kind(kind).key_names)))
+    while node is not None:
+        out.append((node.kind, len(node.keys)))
+        node = schema.parent_of(node)
+    return tuple(out)
 
 
 def apply_edits(config: Mapping[NodeId, Leaves], edits: list[Edit]) -> dict[NodeId, Leaves]:

@@ -167,24 +167,16 @@ def plan_device(
     for node in sorted(old_by_node.keys() | new_by_node.keys()):
         held = shares.get(node, ())
         was = old_by_node.get(node, {})
-        baseline, groups = _others(held, was)
         mine = new_by_node.get(node, {})
         before = current.get(node)
-        after: Leaves | None
-        if groups or mine:
-            if before is not None and baseline is None and not held:
-                baseline = before  # first claim on configuration found on the device
-            after = merge(node, _contributions(baseline, groups, mine))
-        else:  # nobody's again: back to what was there before (the baseline row goes)
-            if baseline is not None:
-                after = merge(node, {BASELINE: baseline})
-            else:  # a node no service held stays as it is
-                after = None if held else before
-            baseline = None
+        stored, groups = _others(held, was)
+        after, baseline = _after(
+            node, before, held=bool(held), stored=stored, groups=groups, mine=mine
+        )
         if before is not None:
             plan.before[node] = before
         plan.after[node] = after
-        plan.claims[node] = _claims(held, was, mine, baseline)
+        plan.claims[node] = _claims(was, mine, before=stored, after=baseline)
         if (edit := diff_node(node, before, after)) is not None:
             edits.append(edit)
         if (undo := diff_node(node, after, before)) is not None:
@@ -193,21 +185,47 @@ def plan_device(
     return plan
 
 
+def _after(
+    node: NodeId,
+    current: Leaves | None,
+    *,
+    held: bool,
+    stored: Leaves | None,
+    groups: Mapping[frozenset[tuple[str, LeafValue]], tuple[Leaves, int]],
+    mine: Mapping[str, Leaves],
+) -> tuple[Leaves | None, Leaves | None]:
+    """The node's leaves after the change (None: absent) and its baseline then."""
+    if not groups and not mine:  # nobody's again: back to what was there before
+        if stored is not None:
+            return merge(node, {BASELINE: stored}), None  # the baseline row goes
+        return (None if held else current), None  # a node no service held stays as it is
+    baseline = stored
+    if current is not None and stored is None and not held:
+        baseline = current  # first claim on configuration found on the device
+    if baseline is None and not groups:
+        return merge(node, mine), None  # the changing services alone
+    return merge(node, _contributions(baseline, groups, mine)), baseline
+
+
 def _claims(
-    shares: Sequence[Share],
     was: Mapping[str, Leaves],
     mine: Mapping[str, Leaves],
-    baseline: Leaves | None,
+    *,
+    before: Leaves | None,
+    after: Leaves | None,
 ) -> dict[str, Claim]:
-    """The contributions to one node that change (changing services, the baseline)."""
+    """The contributions to one node that change (changing services, the baseline).
+
+    ``before`` and ``after`` are the node's stored baseline and its new one.
+    """
     out: dict[str, Claim] = {}
-    for service, before in was.items():
+    for service, leaves in was.items():
         if service not in mine:
-            out[service] = Claim(before=before, after=None)
+            out[service] = Claim(leaves, None)
     for service, leaves in mine.items():
-        if was.get(service) != leaves:
-            out[service] = Claim(before=was.get(service), after=leaves)
-    stored = next((s.leaves for s in shares if s.baseline), None)
-    if stored != baseline:
-        out[BASELINE] = Claim(before=stored, after=baseline)
+        old = was.get(service)
+        if old != leaves:
+            out[service] = Claim(old, leaves)
+    if before != after:
+        out[BASELINE] = Claim(before, after)
     return out
