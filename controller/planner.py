@@ -25,6 +25,10 @@ from controller.render.tree import Config
 from controller.render.xml import edit_payload
 from controller.store.footprints import LeafTexts, ServiceRepository
 
+# ``json.dumps(document, sort_keys=True)``, by one encoder built once and
+# without the cycle check (a document read from JSON has no cycles).
+_document_text = json.JSONEncoder(sort_keys=True, check_circular=False).encode
+
 
 @dataclass(slots=True)
 class DeviceWork:
@@ -64,9 +68,7 @@ class ChangePlan:
         """The stored text of a service's new document (None: deleted), made once."""
         if service_id not in self._texts:
             service = self.after[service_id]
-            self._texts[service_id] = (
-                None if service is None else json.dumps(service.document, sort_keys=True)
-            )
+            self._texts[service_id] = None if service is None else _document_text(service.document)
         return self._texts[service_id]
 
     def services_json(self) -> dict[str, tuple[str | None, str | None]]:
