@@ -1,8 +1,11 @@
 """Running planned device edits as one journaled, leased transaction.
 
 Every operation that changes devices (service apply, re-deploy, rollback,
-sync-to) goes the same way: write the journal entry and take the devices'
-leases in one unit of work, run the :class:`Transaction`, then record the
+sync-to) goes the same way: in the unit of work that planned the change,
+open the journal entry and take the devices' leases; run the
+:class:`Transaction`, whose devices lock, discard and edit while a worker
+thread adds the entry's edits and commits that unit of work (no device
+commits before it is committed: the transaction's gate); then record the
 outcome and release the leases in another.  A lease is a row update on
 ``netsla_device`` guarded by ``busy_transaction IS NULL OR busy_until <
 now``: on PostgreSQL the row locks make a second controller's update wait
@@ -85,6 +88,37 @@ Services = Mapping[str, tuple[Document, Document]]
 OnSession = Callable[[Session], None]
 
 
+def new_unit(store: Store) -> Session:
+    """A session whose unit of work the caller ends (maybe in another thread)."""
+    return Session(store.engine, expire_on_commit=False)
+
+
+class PendingEntry:
+    """A journal entry whose unit of work is still open.
+
+    Its row and the devices' leases are written, not committed; the rest
+    (each device's edits, the services' documents) is added and the unit
+    committed by :meth:`write`, or everything is rolled back by
+    :meth:`abandon`.  Until then the leases already keep other
+    transactions off the devices: on PostgreSQL their row locks make
+    another controller's lease wait; on SQLite the unit holds the write lock.
+    """
+
+    def __init__(self, session: Session, tx: int, rest: OnSession) -> None:
+        self.session = session
+        self.tx = tx
+        self._rest = rest
+
+    def write(self) -> None:
+        """Add the rest and commit (a worker thread may call it); rolled back on error."""
+        with unit_of_work(self.session):
+            self._rest(self.session)
+
+    def abandon(self) -> None:
+        self.session.rollback()
+        self.session.close()
+
+
 def take_leases(session: Session, tx: int, devices: Sequence[str]) -> None:
     """Take ``devices`` for ``tx`` or raise :class:`DeviceBusy` (nothing taken then)."""
     if not devices:
@@ -116,41 +150,58 @@ def open_transaction(
     *,
     command: str,
     pushes: Mapping[str, Push],
-    services: Services,
+    services: Services | Callable[[], Services],
     rollback_of: int | None = None,
-) -> int:
-    """Journal the transaction (state prepared) and lease its devices, in ``session``."""
-    tx = Journal(session).begin(
-        command=command,
-        devices={d: (p.forward, p.reverse) for d, p in pushes.items()},
-        services=services,
-        rollback_of=rollback_of,
-    )
-    take_leases(session, tx, sorted(pushes))
-    return tx
+) -> PendingEntry:
+    """Open the journal entry (state prepared) and lease its devices, in ``session``.
+
+    ``session``'s unit of work is handed over: rolled back and closed here
+    on error (:class:`DeviceBusy`), else completed by :func:`execute`
+    (``services``, if a callable, is called then, in a worker thread).
+    """
+    journal = Journal(session)
+    try:
+        tx = journal.open(command=command, rollback_of=rollback_of)
+        take_leases(session, tx, sorted(pushes))
+    except BaseException:
+        session.rollback()
+        session.close()
+        raise
+    devices = {d: (p.forward, p.reverse) for d, p in pushes.items()}
+
+    def rest(_session: Session) -> None:
+        journal.add(tx, devices=devices, services=services() if callable(services) else services)
+
+    return PendingEntry(session, tx, rest)
 
 
 async def execute(
     *,
     store: Store,
-    tx: int,
+    entry: PendingEntry,
     pushes: Mapping[str, Push],
     driver: Callable[[str], DeviceDriver],
     options: RunOptions | None = None,
     on_success: OnSession | None = None,
     on_failure: OnSession | None = None,
 ) -> list[DeviceResult]:
-    """Run ``tx`` on the devices; record its end (``on_success``/``on_failure`` too).
+    """Run ``entry``'s transaction; record its end (``on_success``/``on_failure`` too).
 
-    ``on_success`` runs in a worker thread while the confirming commits are
-    in flight (every device already holds the change), in a unit of work
-    that commits (with the journal's ``committed`` state) only once every
-    device confirmed, while the devices unlock, and is rolled back
-    otherwise: nothing is recorded as applied unless every device committed.
-    The leases are released after the unlocks, in a unit of work of their own.
+    The entry is written (:meth:`PendingEntry.write`, in a worker thread)
+    once every payload is built, while the devices edit; no device commits
+    before it is committed.  ``on_success`` runs in a worker thread while
+    the confirming commits are in flight (every device already holds the
+    change), in a unit of work that commits (with the journal's
+    ``committed`` state) only once every device confirmed, while the
+    devices unlock, and is rolled back otherwise: nothing is recorded as
+    applied unless every device committed.  The leases are released after
+    the unlocks, in a unit of work of their own.  A transaction that fails
+    is journaled as failed, unless its entry could not be written (then
+    nothing of it was committed anywhere).
     """
     options = options or RunOptions()
-    changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
+    tx = entry.tx
+    journal = _Gate(entry)
     early = _Recording(store, on_success, tx)
 
     async def observer(phase: Phase, results: Sequence[DeviceResult]) -> None:
@@ -162,16 +213,24 @@ async def execute(
             early.commit(_outcomes(results))
 
     try:
+        changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
         transaction = Transaction(
-            changes, persist_id=f"netsla-{tx}", progress=options.progress, observer=observer
+            changes,
+            persist_id=f"netsla-{tx}",
+            progress=options.progress,
+            observer=observer,
+            gate=journal,
         )
         with prompt_replies():
             results = await transaction.run() if changes else []
+        await journal()  # no device took part: journaled all the same
     except BaseException as exc:
         if await early.committed():  # every device confirmed and the record is in
             _release(store, tx)
             raise
         await early.abandon()
+        if not await journal.written():  # nothing of it was committed: nothing to finish
+            raise
         with store.session() as session:
             if on_failure is not None:
                 on_failure(session)
@@ -181,6 +240,28 @@ async def execute(
     await early.committed()
     _release(store, tx)
     return results
+
+
+class _Gate:
+    """The transaction's gate (controller.transaction.Gate): the journal entry written
+    once, in a worker thread."""
+
+    def __init__(self, entry: PendingEntry) -> None:
+        self._entry = entry
+        self._task: asyncio.Task[None] | None = None
+
+    def __call__(self) -> asyncio.Task[None]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(asyncio.to_thread(self._entry.write))
+        return self._task
+
+    async def written(self) -> bool:
+        """Whether the entry was committed (written now if it was not yet)."""
+        try:
+            await self()
+        except Exception:
+            return False
+        return True
 
 
 SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005

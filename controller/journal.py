@@ -127,6 +127,14 @@ class Journal:
         services: Mapping[str, tuple[Document, Document]],
         rollback_of: int | None = None,
     ) -> int:
+        """Journal a transaction (state prepared) with its edits and services: :meth:`open`
+        then :meth:`add`."""
+        tx = self.open(command=command, rollback_of=rollback_of)
+        self.add(tx, devices=devices, services=services)
+        return tx
+
+    def open(self, *, command: str, rollback_of: int | None = None) -> int:
+        """A new entry (state prepared) without its edits yet; its id."""
         row = TransactionRow(
             started_at=now(),
             started_by=who(),
@@ -136,13 +144,23 @@ class Journal:
         )
         self.session.add(row)
         self.session.flush()
+        return row.id
+
+    def add(
+        self,
+        tx: int,
+        *,
+        devices: Mapping[str, tuple[Sequence[Edit], Sequence[Edit]]],
+        services: Mapping[str, tuple[Document, Document]],
+    ) -> None:
+        """Each device's forward and reverse edits and each service's documents, to ``tx``."""
         device_rows = [
-            {"transaction_id": row.id, "device": device, "outcome": "pending"}
+            {"transaction_id": tx, "device": device, "outcome": "pending"}
             | {"forward": _edits(forward), "reverse": _edits(reverse)}
             for device, (forward, reverse) in devices.items()
         ]
         service_rows = [
-            (row.id, service_id, _text(before), _text(after))
+            (tx, service_id, _text(before), _text(after))
             for service_id, (before, after) in services.items()
         ]
         # One statement each: a journal entry can hold thousands of services.
@@ -150,7 +168,6 @@ class Journal:
             self.session.execute(insert(_table(TransactionDeviceRow)), device_rows)
         columns = ("transaction_id", "service_id", "before", "after")
         insert_tuples(self.session, _table(TransactionServiceRow), columns, service_rows)
-        return row.id
 
     def finish(
         self,

@@ -21,7 +21,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from controller.errors import InputError
-from controller.execution import DeviceBusy, Push, RunOptions, execute, open_transaction, recover
+from controller.execution import (
+    DeviceBusy,
+    Push,
+    RunOptions,
+    execute,
+    new_unit,
+    open_transaction,
+    recover,
+)
 from controller.journal import Journal, TxState
 from controller.planner import ChangePlan, plan_change, record, restore_holdings
 from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
@@ -156,34 +164,44 @@ class Controller:
             await self.sync_from(unsynced)
         changes = {s: v and catalog.resolve(v) for s, v in changes.items()}
         probes = {**self.sla, **catalog.probe_profiles()}
-        with cycle_collection_paused(), self.store.session() as session:
-            if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
-                submitted = [s for s, service in changes.items() if service is not None]
-                record_ordered_many(session, service_ids=submitted, at=now())
-            plan = plan_change(
-                ServiceRepository(session),
-                changes,
-                platforms=self.platforms,
-                sla=probes,
-                pools=self.pools,
-            )
-            if dry_run:
-                session.rollback()
-                return Outcome(transaction=None, plan=plan, dry_run=True)
-            if not plan.changed:  # nothing to send: record the documents, journal nothing
-                self._record(session, plan, tx=None, catalog=catalog)
-                return Outcome(transaction=None, plan=plan)
-            pushes = {
-                d: Push(d, w.platform, w.plan.edits, w.plan.reverse)
-                for d, w in plan.changed.items()
-            }
-            tx = open_transaction(
-                session,
-                command=self.command,
-                pushes=pushes,
-                services=plan.services_json(),
-                rollback_of=rollback_of,
-            )
+        session = new_unit(self.store)
+        entry = None
+        try:
+            with cycle_collection_paused():
+                if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
+                    submitted = [s for s, service in changes.items() if service is not None]
+                    record_ordered_many(session, service_ids=submitted, at=now())
+                plan = plan_change(
+                    ServiceRepository(session),
+                    changes,
+                    platforms=self.platforms,
+                    sla=probes,
+                    pools=self.pools,
+                )
+                if dry_run:
+                    session.rollback()
+                    return Outcome(transaction=None, plan=plan, dry_run=True)
+                if not plan.changed:  # nothing to send: record the documents, journal nothing
+                    self._record(session, plan, tx=None, catalog=catalog)
+                    session.commit()
+                    return Outcome(transaction=None, plan=plan)
+                pushes = {
+                    d: Push(d, w.platform, w.plan.edits, w.plan.reverse)
+                    for d, w in plan.changed.items()
+                }
+                entry = open_transaction(  # the unit of work goes on in execute()
+                    session,
+                    command=self.command,
+                    pushes=pushes,
+                    services=plan.services_json,
+                    rollback_of=rollback_of,
+                )
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            if entry is None:
+                session.close()
 
         def failed(session: Session) -> None:
             previous = {s: _service_in(s, plan.before[s]) for s in plan.after}
@@ -191,14 +209,14 @@ class Controller:
 
         results = await execute(
             store=self.store,
-            tx=tx,
+            entry=entry,
             pushes=pushes,
             driver=self.driver,
             options=options or RunOptions(),
-            on_success=lambda session: self._record(session, plan, tx=tx, catalog=catalog),
+            on_success=lambda session: self._record(session, plan, tx=entry.tx, catalog=catalog),
             on_failure=failed,
         )
-        return Outcome(transaction=tx, plan=plan, results=results)
+        return Outcome(transaction=entry.tx, plan=plan, results=results)
 
     def _check_devices(self, changes: Mapping[str, Service | None]) -> None:
         for service in changes.values():

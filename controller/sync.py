@@ -20,7 +20,7 @@ from lxml import etree
 
 from controller.diff import Edit, diff_configs
 from controller.errors import ControllerError
-from controller.execution import Push, RunOptions, execute, open_transaction
+from controller.execution import Push, RunOptions, execute, new_unit, open_transaction
 from controller.render import platform
 from controller.render.tree import Config, Leaves, NodeId, fingerprint
 from controller.render.xml import parse_config
@@ -177,9 +177,10 @@ class Sync:
                 reverse = diff_configs(expected[device], running[device], schema=schema)
                 pushes[device] = Push(device, self.platforms[device], forward, reverse)
         if pushes and not dry_run:
-            with self.store.session() as session:
-                tx = open_transaction(session, command=self.command, pushes=pushes, services={})
+            entry = open_transaction(
+                new_unit(self.store), command=self.command, pushes=pushes, services={}
+            )
             await execute(
-                store=self.store, tx=tx, pushes=pushes, driver=self.driver, options=options
+                store=self.store, entry=entry, pushes=pushes, driver=self.driver, options=options
             )
         return {d: p.forward for d, p in pushes.items()}

@@ -191,6 +191,11 @@ def strategy_for(capabilities: Capabilities) -> Strategy:
 
 
 Progress = Callable[[int, int], None]
+# Awaited before any device changes what it runs (its confirmed commit, or
+# its edit of the running datastore): the controller's journal entry is
+# written meanwhile.  Started once every payload is built (or when a device
+# first needs it); an error in it fails the transaction before any commit.
+Gate = Callable[[], Awaitable[None]]
 # Told of each :class:`Phase` with the per-device results so far.  An
 # observer that raises at PREPARED makes the transaction roll back.
 Observer = Callable[[Phase, Sequence[DeviceResult]], Awaitable[None]]
@@ -207,6 +212,7 @@ class Transaction:
         persist_id: str,
         progress: Progress | None = None,
         observer: Observer | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.changes = list(changes)
         self.persist_id = persist_id
@@ -216,6 +222,8 @@ class Transaction:
         self._done = 0
         self._building = asyncio.Lock()  # payloads are built one at a time
         self._payloads: dict[str, etree._Element] = {}
+        self._gate = gate
+        self._gate_task: asyncio.Future[None] | None = None
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
@@ -308,10 +316,35 @@ class Transaction:
             for step, call in steps:
                 if step == Step.EDIT and not await build:
                     return False
+                changes_running = step == Step.COMMIT or (
+                    step == Step.EDIT and strategy == Strategy.RUNNING
+                )
+                if changes_running and not await self._through_gate(change):
+                    return False
                 if not await self._step(change, step, call):
                     return False
         finally:
             build.cancel()  # a device that failed before its edit needs no payload
+        return await self._through_gate(change)
+
+    def _open_gate(self) -> asyncio.Future[None]:
+        if self._gate_task is None:
+            if self._gate is None:
+                self._gate_task = asyncio.get_running_loop().create_future()
+                self._gate_task.set_result(None)
+            else:
+                self._gate_task = asyncio.ensure_future(self._gate())
+        return self._gate_task
+
+    async def _through_gate(self, change: DeviceChange) -> bool:
+        """Wait for the gate (see :data:`Gate`); its error fails ``change`` before its commit."""
+        try:
+            await asyncio.shield(self._open_gate())
+        except Exception as exc:
+            result = self.results[change.device]
+            result.error, result.failed_step = f"not committed: {exc}", Step.COMMIT
+            result.outcome = Outcome.FAILED
+            return False
         return True
 
     async def _build(self, change: DeviceChange) -> bool:
@@ -328,6 +361,8 @@ class Transaction:
                 result.outcome = Outcome.FAILED
                 return False
         self._payloads[change.device] = built
+        if len(self._payloads) == len(self.changes):  # the last payload: the gate's turn
+            self._open_gate()
         return True
 
     async def _confirm(self, change: DeviceChange) -> None:

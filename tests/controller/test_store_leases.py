@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from controller.execution import DeviceBusy, Push, open_transaction, release_leases
+from controller.execution import DeviceBusy, Push, new_unit, open_transaction, release_leases
 from controller.journal import Journal
 from controller.pools import allocate
 from controller.render.l3sm import services_from_document
@@ -41,8 +41,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _open(store: Store, devices: tuple[str, ...]) -> int:
     pushes = {d: Push(d, "netsla-router", [], []) for d in devices}
-    with store.session() as session:
-        return open_transaction(session, command="test", pushes=pushes, services={})
+    entry = open_transaction(new_unit(store), command="test", pushes=pushes, services={})
+    entry.write()
+    return entry.tx
 
 
 def test_a_leased_device_is_refused_to_another_controller(url: str) -> None:
@@ -102,12 +103,14 @@ def test_recovery_of_a_dead_controllers_transaction(
         )
         (service,) = services_from_document(document("acme.json"))
         plan_doc = dict(service.document)
-        with store.session() as session:
-            allocate(ServiceRepository(session), service)
-            pushes = {d: Push(d, "netsla-router", [], []) for d in DEVICES}
-            tx = open_transaction(
-                session, command="test", pushes=pushes, services={"acme": (None, plan_doc)}
-            )
+        session = new_unit(store)
+        allocate(ServiceRepository(session), service)
+        pushes = {d: Push(d, "netsla-router", [], []) for d in DEVICES}
+        entry = open_transaction(
+            session, command="test", pushes=pushes, services={"acme": (None, plan_doc)}
+        )
+        entry.write()
+        tx = entry.tx
         assert controller.recover() == []  # its controller (this process) is alive
         with store.session() as session:
             row = session.get(TransactionRow, tx)

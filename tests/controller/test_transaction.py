@@ -289,3 +289,60 @@ def test_a_payload_that_cannot_be_built_fails_the_edit_and_puts_every_device_bac
     assert "payload not built: no such list kind" in str(failure.value)
     assert all(d.eventually() == ("old", False) for d in devices)
     assert "edit-config" not in devices[1].calls
+
+
+def _gated(devices: Sequence[Device], gate: Callable[[], object]) -> list[DeviceResult]:
+    """Run with ``gate`` (a blocking callable, run in a worker thread as netsla's journal is)."""
+    changes = [DeviceChange(d.name, d, element("new"), element("old")) for d in devices]
+
+    async def through() -> None:
+        await asyncio.to_thread(gate)
+
+    return asyncio.run(Transaction(changes, persist_id="t1", gate=through).run())
+
+
+def test_no_device_commits_before_the_gate_passed_and_the_gate_runs_once() -> None:
+    devices = [Device(n) for n in DEVICES]
+    seen: list[list[str]] = []
+
+    def gate() -> None:
+        seen.append([op for d in devices for op in d.calls])
+
+    results = _gated(devices, gate)
+    assert len(seen) == 1
+    assert "confirmed-commit" not in seen[0]
+    assert all(r.outcome == Outcome.COMMITTED for r in results)
+    assert [d.running for d in devices] == ["new"] * 3
+
+
+def test_running_devices_edit_only_after_the_gate_passed() -> None:
+    caps = Capabilities(rollback_on_error=True)  # no candidate: the edit changes running
+    devices = [Device(n, capabilities=caps) for n in DEVICES]
+    seen: list[list[str]] = []
+    results = _gated(devices, lambda: seen.append([op for d in devices for op in d.calls]))
+    assert "edit-config" not in seen[0]
+    assert all("edit-config" in d.calls for d in devices)
+    assert all(r.outcome == Outcome.COMMITTED for r in results)
+
+
+def test_a_gate_that_fails_puts_every_device_back_before_any_commit() -> None:
+    devices = [Device(n) for n in DEVICES]
+
+    def gate() -> None:
+        raise OSError("database is locked")
+
+    with pytest.raises(TransactionFailed, match="not committed: database is locked"):
+        _gated(devices, gate)
+    for device in devices:
+        assert "confirmed-commit" not in device.calls
+        assert device.eventually() == ("old", False)
+        assert device.candidate == "old"  # discarded
+
+
+def test_the_gate_opens_when_a_device_needs_it_though_another_never_built_its_payload() -> None:
+    devices = [Device("r1", fail="lock"), Device("r2"), Device("r3")]
+    ran: list[bool] = []
+    with pytest.raises(TransactionFailed, match="r1"):
+        _gated(devices, lambda: ran.append(True))
+    assert ran == [True]  # r2 and r3 passed it (no deadlock) and were put back
+    assert all(d.eventually() == ("old", False) for d in devices)
