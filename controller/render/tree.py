@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple
 
+import orjson
+
 LeafValue = str | tuple[str, ...]
 Leaves = Mapping[str, LeafValue]
 
@@ -119,30 +121,46 @@ def canonical_leaves(schema: ListSchema, leaves: Leaves) -> dict[str, LeafValue]
 
 
 # Built once: ``json.dumps`` makes an encoder per call, and planning encodes
-# every node a change touches.
+# every node a change touches.  They are the reference texts; orjson makes
+# the same bytes about ten times faster wherever the text is plain ASCII
+# (see :func:`_compact`).
 _SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
 _AS_IS = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _compact(value: object, *, sort_keys: bool) -> bytes:
+    """``json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)``, encoded.
+
+    For strings, lists, tuples and string-keyed dicts, orjson writes the
+    same text as :mod:`json` except where ``json`` escapes a character
+    (``ensure_ascii``: everything outside printable ASCII, DEL included) and
+    orjson writes it raw; those texts are made by :mod:`json` instead, so
+    stored texts and digests never depend on which encoder made them.
+    """
+    data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+    if data.isascii() and b"\x7f" not in data:
+        return data
+    return (_SORTED(value) if sort_keys else _AS_IS(value)).encode()
 
 
 def leaves_json(leaves: Leaves) -> str:
     """Compact JSON object of ``leaves`` in name order (leaf-lists as arrays).
 
     The same text as ``json.dumps`` of the name-sorted leaves with
-    separators ``(",", ":")``, made by one encoder built once: stored rows,
-    share digests and fingerprints are computed from it for every node a
-    change touches.
+    separators ``(",", ":")`` (:func:`_compact`): stored rows, share digests
+    and fingerprints are computed from it for every node a change touches.
     """
-    return _SORTED(leaves if type(leaves) is dict else dict(leaves))
+    return _compact(leaves if type(leaves) is dict else dict(leaves), sort_keys=True).decode()
 
 
 def node_digest(node: NodeId, leaves: Leaves) -> int:
     """A 256-bit digest of one node, the unit of :func:`fingerprint`.
 
     The digested text is ``json.dumps([node.text(), sorted(leaves.items())])``
-    with separators ``(",", ":")``, made by one encoder built once.
+    with separators ``(",", ":")`` (:func:`_compact`).
     """
-    text = _AS_IS([node.text(), sorted(leaves.items())])
-    return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
+    data = _compact([node.text(), sorted(leaves.items())], sort_keys=False)
+    return int.from_bytes(hashlib.sha256(data).digest(), "big")
 
 
 def fingerprint(config: Mapping[NodeId, Leaves]) -> str:

@@ -200,6 +200,8 @@ def test_edits_and_reverse_are_the_diffs_between_before_and_after() -> None:
         {"description": 'quote " backslash \\ slash / tab \t', "mtu": "1500"},
         {"description": "été € \u2028 \x00 😀", "route-targets/export": ("b", "a", "")},
         {"route-targets/import": ()},
+        {"z": "1", "a": ("x", "y"), "m/n": "", "A": "upper first"},  # key order
+        {"ascii": "".join(map(chr, range(128)))},  # control characters and DEL: escaped
     ],
 )
 def test_leaves_text_and_node_digest_are_those_of_json_dumps(leaves: Leaves) -> None:
