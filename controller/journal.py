@@ -22,6 +22,7 @@ from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from controller.diff import Edit
+from controller.jsontext import dumps
 from controller.store.bulk import insert_tuples
 from controller.store.footprints import now
 from controller.store.services import (
@@ -73,15 +74,11 @@ class ServiceEntry:
     after: dict[str, Any] | None
 
 
-# ``json.dumps``'s text, without its check for cycles (edits hold none).
-_ENCODE = json.JSONEncoder(check_circular=False).encode
-
-
 def _edits(items: Sequence[Edit]) -> str:
     """The JSON text of ``[e.to_json() for e in items]``, without converting
-    each leaf-list to a list first (``json.dumps`` writes tuples as arrays)
-    nor the operation to its value (a StrEnum is written as its text)."""
-    return _ENCODE([_edit_form(e) for e in items])
+    each leaf-list to a list first (tuples are written as arrays) nor the
+    operation to its value (a StrEnum is written as its text)."""
+    return dumps([_edit_form(e) for e in items])
 
 
 def _edit_form(edit: Edit) -> dict[str, Any]:
@@ -102,7 +99,7 @@ Document = Mapping[str, Any] | str | None  # a document, its stored text, or abs
 def _text(document: Document) -> str | None:
     if document is None or isinstance(document, str):
         return document
-    return json.dumps(document, sort_keys=True)
+    return dumps(document, sort_keys=True)
 
 
 def _table(model: Any) -> Table:

@@ -17,6 +17,7 @@ from lxml import etree
 
 from controller.diff import Edit
 from controller.footprint import DevicePlan, plan_device
+from controller.jsontext import dumps
 from controller.pools import DEFAULT_POOLS, PoolRange, allocate_many
 from controller.render import platform, render_service
 from controller.render.l3sm import Service
@@ -25,9 +26,9 @@ from controller.render.tree import Config
 from controller.render.xml import edit_payload
 from controller.store.footprints import LeafTexts, ServiceRepository
 
-# ``json.dumps(document, sort_keys=True)``, by one encoder built once and
-# without the cycle check (a document read from JSON has no cycles).
-_document_text = json.JSONEncoder(sort_keys=True, check_circular=False).encode
+
+def _document_text(document: Any) -> str:
+    return dumps(document, sort_keys=True)
 
 
 @dataclass(slots=True)

@@ -12,13 +12,12 @@ declared once per platform in a :class:`PlatformSchema`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple
 
-import orjson
+from controller.jsontext import dumps_as_json
 
 LeafValue = str | tuple[str, ...]
 Leaves = Mapping[str, LeafValue]
@@ -120,46 +119,24 @@ def canonical_leaves(schema: ListSchema, leaves: Leaves) -> dict[str, LeafValue]
     return out
 
 
-# Built once: ``json.dumps`` makes an encoder per call, and planning encodes
-# every node a change touches.  They are the reference texts; orjson makes
-# the same bytes about ten times faster wherever the text is plain ASCII
-# (see :func:`_compact`).
-_SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
-_AS_IS = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def _compact(value: object, *, sort_keys: bool) -> bytes:
-    """``json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)``, encoded.
-
-    For strings, lists, tuples and string-keyed dicts, orjson writes the
-    same text as :mod:`json` except where ``json`` escapes a character
-    (``ensure_ascii``: everything outside printable ASCII, DEL included) and
-    orjson writes it raw; those texts are made by :mod:`json` instead, so
-    stored texts and digests never depend on which encoder made them.
-    """
-    data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
-    if data.isascii() and b"\x7f" not in data:
-        return data
-    return (_SORTED(value) if sort_keys else _AS_IS(value)).encode()
-
-
 def leaves_json(leaves: Leaves) -> str:
     """Compact JSON object of ``leaves`` in name order (leaf-lists as arrays).
 
     The same text as ``json.dumps`` of the name-sorted leaves with
-    separators ``(",", ":")`` (:func:`_compact`): stored rows, share digests
-    and fingerprints are computed from it for every node a change touches.
+    separators ``(",", ":")`` (:func:`controller.jsontext.dumps_as_json`):
+    stored rows, share digests and fingerprints are computed from it for
+    every node a change touches.
     """
-    return _compact(leaves if type(leaves) is dict else dict(leaves), sort_keys=True).decode()
+    return dumps_as_json(leaves if type(leaves) is dict else dict(leaves), sort_keys=True).decode()
 
 
 def node_digest(node: NodeId, leaves: Leaves) -> int:
     """A 256-bit digest of one node, the unit of :func:`fingerprint`.
 
     The digested text is ``json.dumps([node.text(), sorted(leaves.items())])``
-    with separators ``(",", ":")`` (:func:`_compact`).
+    with separators ``(",", ":")`` (:func:`controller.jsontext.dumps_as_json`).
     """
-    data = _compact([node.text(), sorted(leaves.items())], sort_keys=False)
+    data = dumps_as_json([node.text(), sorted(leaves.items())])
     return int.from_bytes(hashlib.sha256(data).digest(), "big")
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from controller.footprint import BASELINE, Claim, Share
+from controller.jsontext import dumps
 from controller.render.tree import (
     Config,
     Leaves,
@@ -143,17 +144,18 @@ class ServiceRepository(AllocationRepository):
     ) -> None:
         """Store services as applied: ``{service_id: (document, devices)}``.
 
-        A document may be given as its stored text (``json.dumps`` with
-        sorted keys).  One upsert: a batch can hold thousands of services; a
-        service stored already keeps its transaction when ``tx`` is None.
+        A document may be given as its stored text (compact JSON with
+        sorted keys, :func:`controller.jsontext.dumps`).  One upsert: a batch
+        can hold thousands of services; a service stored already keeps its
+        transaction when ``tx`` is None.
         """
         table = table_of(ServiceRow)
         at = driver_value(self.session, table, "updated_at", now())
         rows = [
             (
                 service_id,
-                document if isinstance(document, str) else json.dumps(document, sort_keys=True),
-                json.dumps(sorted(devices)),
+                document if isinstance(document, str) else dumps(document, sort_keys=True),
+                dumps(sorted(devices)),
                 at,
                 tx,
             )

@@ -46,17 +46,18 @@ def test_an_entry_stores_the_edits_and_documents_and_reads_them_back(store: Stor
         )
     with store.session() as session:
         stored = session.scalars(select(TransactionDeviceRow)).one()
-        assert stored.forward == json.dumps([e.to_json() for e in FORWARD])
-        assert stored.reverse == json.dumps([e.to_json() for e in REVERSE])
+        assert json.loads(stored.forward) == [e.to_json() for e in FORWARD]
+        assert json.loads(stored.reverse) == [e.to_json() for e in REVERSE]
         (device,) = Journal(session).devices(tx)
         assert (device.forward, device.reverse, device.outcome) == (FORWARD, REVERSE, "pending")
         texts = {
             r.service_id: (r.before, r.after)
             for r in session.scalars(select(TransactionServiceRow))
         }
+        compact = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert texts == {
-            "s1": (None, json.dumps(document, sort_keys=True)),
-            "s2": (json.dumps(document, sort_keys=True), None),
+            "s1": (None, compact),  # made by controller.jsontext
+            "s2": (json.dumps(document, sort_keys=True), None),  # a text is stored as given
         }
         entries = {e.service_id: (e.before, e.after) for e in Journal(session).services(tx)}
         assert entries == {"s1": (None, document), "s2": (document, None)}
