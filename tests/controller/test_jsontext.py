@@ -1,4 +1,4 @@
-"""controller.jsontext: orjson's texts, read back as json's, and json's exact bytes where digested."""
+"""controller.jsontext: orjson texts read back as json's, json's exact bytes where digested."""
 
 from __future__ import annotations
 
