@@ -1,17 +1,22 @@
 """Benchmark of the lab: time to bring it up, and NETCONF round trips against a lab router.
 
 Run as root: ``.venv/bin/python tests/benchmarks/bench_lab.py``.  Lab names
-``bench`` and ``bench20`` (override the port base with NETSLA_BENCH_PORT_BASE).
+``bench`` and ``bench20`` (NETSLA_BENCH_LAB overrides the first, the second is
+its name + ``20``; NETSLA_BENCH_PORT_BASE the port base, the ring uses base + 100).
 
 1. ``netsla lab up`` of the default topology (3 PEs, 6 CEs), through the CLI
    (process start included), and of a 20-router ring with one CE per router
    through the API: time per router.
 2. NETCONF edit-config+commit and a filtered get-config on one router:
    ncclient at several values of its TICK (default 0.1 s; the lab's tests
-   use 0.001 s), against the floor: the same RPCs written straight onto a
-   paramiko channel with RFC 6242 chunked framing.  ncclient's session thread
-   polls its send queue every TICK, so TICK bounds the added latency; below
-   about 0.001 s its own per-RPC work dominates.
+   use 0.001 s) and netsla's driver (southbound.netconf, which writes each
+   request from the calling thread, at its own TICK), against the floor: the
+   same RPCs written straight onto a paramiko channel with RFC 6242 chunked
+   framing; every row also as a ratio to ncclient's defaults measured in the
+   same run.  ncclient's session thread polls its send queue every TICK, so
+   TICK bounds the added latency; below about 0.001 s its own per-RPC work
+   dominates.  Beside each client: the process's CPU time per second with
+   that one session open and idle (the session thread waking every TICK).
 3. The VPN dataplane: the example gold customer (three sites on three PEs)
    applied and deleted ten times through the controller; the time from the
    transaction's return to the dataplane agent reflecting every router's
@@ -31,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import ncclient.transport.session
 import paramiko
@@ -44,13 +50,16 @@ from lab import api
 from lab.dataplane import agent as dataplane
 from lab.state import LabState
 from southbound.inventory import load_inventory
-from southbound.netconf import Datastore, NetconfSession
+from southbound.netconf import READ_LOOP_TICK, Datastore, NetconfSession
 
 NETSLA = str(Path(sys.executable).parent / "netsla")
 NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NATIVE_NS = "urn:netsla:yang:netsla-router"
 ROUNDS = 30
 TICKS = (0.1, 0.005, 0.002, 0.001, 0.0005)
+IDLE_SECONDS = 2.0
+LAB = os.environ.get("NETSLA_BENCH_LAB", "bench")
+RING = f"{LAB}20"
 
 
 def ring_topology(routers: int) -> str:
@@ -65,8 +74,8 @@ def ring_topology(routers: int) -> str:
 
 
 def bench_up(base: int | None) -> None:
-    api.down("bench")
-    cmd = [NETSLA, "lab", "up", "--name", "bench"]
+    api.down(LAB)
+    cmd = [NETSLA, "lab", "up", "--name", LAB]
     if base:
         cmd += ["--port-base", str(base)]
     started = time.perf_counter()
@@ -80,21 +89,21 @@ def bench_up(base: int | None) -> None:
     started = time.perf_counter()
     subprocess.run([NETSLA, "--help"], check=True, capture_output=True)
     print(f"  of which CLI start-up (netsla --help): {time.perf_counter() - started:.2f} s")
-    api.down("bench")
+    api.down(LAB)
     started = time.perf_counter()
-    api.up(None, name="bench", port_base=base)
+    api.up(None, name=LAB, port_base=base)
     in_process = time.perf_counter() - started
     print(f"lab up, default topology, API: {in_process:.2f} s ({in_process / 3:.3f} s per router)")
     path = Path("/tmp/netsla-bench-ring20.yaml")
     path.write_text(ring_topology(20))
-    api.down("bench20")
+    api.down(RING)
     started = time.perf_counter()
-    state = api.up(path, name="bench20", port_base=base + 100 if base else None)
+    state = api.up(path, name=RING, port_base=base + 100 if base else None)
     ring = time.perf_counter() - started
     print(f"lab up, 20-router ring + 20 hosts, API: {ring:.2f} s ({ring / 20:.3f} s per router)")
     assert all(s.netconf_answers and s.snmp_answers for s in api.status(state.name))
     started = time.perf_counter()
-    api.down("bench20")
+    api.down(RING)
     print(f"lab down, 20 routers: {time.perf_counter() - started:.2f} s")
 
 
@@ -173,7 +182,23 @@ def median_ms(action: Callable[[int], object]) -> float:
     return statistics.median(samples)
 
 
-def ncclient_round_trips(state: LabState, tick: float) -> tuple[float, float, float]:
+class Row(NamedTuple):
+    """One client's figures: milliseconds, and idle CPU in ms per second."""
+
+    connect_ms: float | None
+    edit_ms: float
+    get_ms: float
+    idle_cpu_ms: float
+
+
+def idle_cpu_ms_per_s() -> float:
+    """The process's CPU time per second while it sleeps (its session threads still run)."""
+    cpu = time.process_time()
+    time.sleep(IDLE_SECONDS)
+    return (time.process_time() - cpu) / IDLE_SECONDS * 1000
+
+
+def ncclient_round_trips(state: LabState, tick: float) -> Row:
     ncclient.transport.session.TICK = tick
     router = state.routers[0]
     started = time.perf_counter()
@@ -191,17 +216,19 @@ def ncclient_round_trips(state: LabState, tick: float) -> tuple[float, float, fl
 
     edit = median_ms(edit_commit)
     get = median_ms(lambda _i: session.get_config(source="running", filter=flt))
+    idle = idle_cpu_ms_per_s()
     session.close_session()
-    return connect * 1000, edit, get
+    return Row(connect * 1000, edit, get, idle)
 
 
-def netsla_round_trips(state: LabState) -> tuple[float, float]:
+def netsla_round_trips(state: LabState) -> Row:
     """The same RPCs through netsla's own NETCONF driver (southbound.netconf), as it runs."""
+    ncclient.transport.session.TICK = READ_LOOP_TICK  # what importing southbound.netconf sets
     inventory = load_inventory(state.inventory)
     device = inventory.devices[state.routers[0].name]
     subtree = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
 
-    async def measure() -> tuple[float, float]:
+    async def measure() -> Row:
         session = NetconfSession(device=device, inventory=inventory)
         await session.connect()
         await asyncio.sleep(0.1)  # netconfd loses an RPC that shares a read with the hello
@@ -215,8 +242,9 @@ def netsla_round_trips(state: LabState) -> tuple[float, float]:
             started = time.perf_counter()
             await session.get_config(source=Datastore.RUNNING, subtree=subtree)
             gets.append((time.perf_counter() - started) * 1000)
+        idle = idle_cpu_ms_per_s()
         await session.close()
-        return statistics.median(edits[1:]), statistics.median(gets[1:])
+        return Row(None, statistics.median(edits[1:]), statistics.median(gets[1:]), idle)
 
     return asyncio.run(measure())
 
@@ -238,23 +266,33 @@ def raw_round_trips(state: LabState) -> tuple[float, float]:
     return edit, get
 
 
+def _ratios(row: Row, to: tuple[float, float]) -> str:
+    def one(ratio: float) -> str:  # two significant digits below 0.1 (0.0083x)
+        return f"{ratio:6.2f}x" if ratio >= 0.1 else f"{ratio:6.2g}x"
+
+    return f"{one(row.edit_ms / to[0])} {one(row.get_ms / to[1])}"
+
+
 def bench_netconf(base: int | None) -> None:
-    state = api.up(None, name="bench", port_base=base)
-    floor_edit, floor_get = raw_round_trips(state)
-    print(f"\nNETCONF round trips on {state.routers[0].name}, median of {ROUNDS}:")
-    print(f"  {'client':<28} {'connect ms':>10} {'edit+commit ms':>15} {'get-config ms':>14}")
-    print(f"  {'floor: raw SSH channel':<28} {'':>10} {floor_edit:>15.1f} {floor_get:>14.1f}")
-    edit, get = netsla_round_trips(state)
-    print(f"  {'netsla driver (as used)':<28} {'':>10} {edit:>15.1f} {get:>14.1f}"
-          f"   vs floor {edit / floor_edit:5.2f}x {get / floor_get:5.2f}x")  # fmt: skip
-    results = {tick: ncclient_round_trips(state, tick) for tick in TICKS}
-    best_edit = min(edit for _c, edit, _g in results.values())
-    best_get = min(get for _c, _e, get in results.values())
-    for tick, (connect, edit, get) in results.items():
-        label = f"ncclient TICK={tick}" + (" (default)" if tick == 0.1 else "")
-        print(f"  {label:<28} {connect:>10.0f} {edit:>15.1f} {get:>14.1f}"
-              f"   vs floor {edit / floor_edit:5.2f}x {get / floor_get:5.2f}x"
-              f"   vs best ncclient {edit / best_edit:5.2f}x {get / best_get:5.2f}x")  # fmt: skip
+    state = api.up(None, name=LAB, port_base=base)
+    floor = raw_round_trips(state)
+    rows = {f"ncclient TICK={tick}": ncclient_round_trips(state, tick) for tick in TICKS}
+    default = rows["ncclient TICK=0.1"]
+    best = (min(r.edit_ms for r in rows.values()), min(r.get_ms for r in rows.values()))
+    rows[f"netsla driver, TICK={READ_LOOP_TICK}"] = netsla_round_trips(state)
+    print(f"\nNETCONF round trips on {state.routers[0].name}, median of {ROUNDS}; "
+          f"idle: CPU ms per s with the one session open and idle "
+          f"({IDLE_SECONDS:g} s); ratios edit+commit, get-config:")  # fmt: skip
+    print(f"  {'client':<30} {'connect ms':>10} {'edit+commit ms':>15} {'get-config ms':>14}"
+          f" {'idle':>6}   {'vs ncclient default':<19} {'vs floor':<15}"
+          " vs best ncclient")  # fmt: skip
+    print(f"  {'floor: raw SSH channel':<30} {'':>10} {floor[0]:>15.1f} {floor[1]:>14.1f}")
+    for label, row in rows.items():
+        connect = "" if row.connect_ms is None else f"{row.connect_ms:.0f}"
+        print(f"  {label + (' (default)' if row is default else ''):<30} {connect:>10}"
+              f" {row.edit_ms:>15.1f} {row.get_ms:>14.1f} {row.idle_cpu_ms:>6.1f}"
+              f"  {_ratios(row, (default.edit_ms, default.get_ms)):<19}"
+              f" {_ratios(row, floor):<15} {_ratios(row, best)}")  # fmt: skip
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "acme-gold-any-to-any.json"
@@ -291,7 +329,7 @@ async def _dataplane_rounds(state: LabState) -> tuple[list[float], list[float]]:
 
 
 def bench_dataplane(base: int | None) -> None:
-    state = api.up(None, name="bench", port_base=base)
+    state = api.up(None, name=LAB, port_base=base)
     applies, realised = asyncio.run(_dataplane_rounds(state))
     apply_ms, realise_ms = statistics.median(applies) * 1000, statistics.median(realised) * 1000
     print(f"\nVPN dataplane, gold example (3 sites, 3 PEs) applied and deleted "
@@ -312,8 +350,8 @@ def main() -> None:
         bench_netconf(base)
         bench_dataplane(base)
     finally:
-        api.down("bench")
-        api.down("bench20")
+        api.down(LAB)
+        api.down(RING)
 
 
 if __name__ == "__main__":

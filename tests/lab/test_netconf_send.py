@@ -1,0 +1,152 @@
+"""netsla's NETCONF sessions write requests from the calling thread, not through ncclient's queue.
+
+ncclient's session thread sends a queued request only when it next looks at
+its queue, once per ``TICK``; netsla's sessions bypass the queue, so with
+TICK at netsla's value (ncclient's default, 0.1 s) an RPC still takes a few
+milliseconds.  The framing is a pure function and is tested without the lab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import pytest
+from lxml import etree
+from ncclient.transport import session as nc_session
+
+from lab import api
+from lab.agents import Agent
+from lab.state import LabState
+from southbound.inventory import load_inventory
+from southbound.netconf import (
+    READ_LOOP_TICK,
+    Datastore,
+    DeviceUnreachable,
+    Framing,
+    NetconfError,
+    NetconfSession,
+    _send_directly,
+    frame,
+)
+
+NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NATIVE_NS = "urn:netsla:yang:netsla-router"
+ROUNDS = 10
+
+
+# RFC 6242: framing, without the lab
+
+
+def test_chunked_framing_is_one_chunk_of_the_message_length_in_octets() -> None:
+    message = b'<rpc message-id="1"><get/></rpc>'
+    assert frame(message, Framing.CHUNKED) == b"\n#32\n" + message + b"\n##\n"
+    # chunk-size counts octets: 11 characters, 12 octets in UTF-8
+    assert frame("<x>caf\u00e9</x>".encode(), Framing.CHUNKED).startswith(b"\n#12\n")
+
+
+def test_end_of_message_framing_appends_the_marker() -> None:
+    assert frame(b"<hello/>", Framing.END_OF_MESSAGE) == b"<hello/>]]>]]>"
+
+
+def test_framing_matches_ncclients_delimiters() -> None:
+    body = b"<rpc/>"
+    assert frame(body, Framing.CHUNKED).endswith(nc_session.END_DELIM)
+    assert frame(body, Framing.END_OF_MESSAGE).endswith(nc_session.MSG_DELIM)
+
+
+def test_a_session_without_ncclient_07s_attributes_fails_loudly() -> None:
+    with pytest.raises(NetconfError, match=r"^pe9: .*_base/_channel"):
+        _send_directly(object(), device="pe9", timeout=1.0)
+
+
+# against a lab router
+
+
+def _vrf(name: str, rd: str, *, remove: bool = False) -> etree._Element:
+    config = etree.Element(f"{{{NC_NS}}}config", nsmap={"nc": NC_NS})
+    native = etree.SubElement(config, f"{{{NATIVE_NS}}}native", nsmap={None: NATIVE_NS})
+    vrf = etree.SubElement(etree.SubElement(native, f"{{{NATIVE_NS}}}vrfs"), f"{{{NATIVE_NS}}}vrf")
+    etree.SubElement(vrf, f"{{{NATIVE_NS}}}name").text = name
+    if remove:
+        vrf.set(f"{{{NC_NS}}}operation", "remove")
+    else:
+        etree.SubElement(vrf, f"{{{NATIVE_NS}}}rd").text = rd
+    return config
+
+
+async def _median_ms(action: Callable[[int], Awaitable[object]]) -> float:
+    await action(0)  # not counted
+    samples = []
+    for i in range(1, ROUNDS + 1):
+        started = time.perf_counter()
+        await action(i)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def _session(lab: LabState, router: str) -> NetconfSession:
+    inventory = load_inventory(lab.inventory)
+    return NetconfSession(device=inventory.devices[router], inventory=inventory)
+
+
+@pytest.mark.lab
+def test_rpcs_take_far_less_than_a_tick(lab: LabState, monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests/lab/conftest.py lowers TICK for its raw ncclient sessions: use netsla's.
+    monkeypatch.setattr(nc_session, "TICK", READ_LOOP_TICK)
+    name = f"send-{uuid.uuid4().hex[:6]}"
+    subtree = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+
+    async def run() -> tuple[Framing | None, float, float]:
+        session = _session(lab, "pe1")
+        await session.connect()
+
+        async def edit_commit(i: int) -> None:
+            await session.edit_config(_vrf(name, f"65000:{i}"), target=Datastore.CANDIDATE)
+            await session.commit()
+
+        async def get_config(_i: int) -> None:
+            await session.get_config(source=Datastore.RUNNING, subtree=subtree)
+
+        try:
+            return session.framing, await _median_ms(edit_commit), await _median_ms(get_config)
+        finally:
+            await session.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
+            await session.commit()
+            await session.close()
+
+    framing, edit_ms, get_ms = asyncio.run(run())
+    assert framing is Framing.CHUNKED  # netconfd and ncclient both speak base:1.1
+    # A request left in ncclient's queue waits for the session thread's next
+    # look: edit+commit about 2 TICKs, get-config about 1 (200 and 100 ms).
+    limit = READ_LOOP_TICK * 1000 / 2
+    assert edit_ms < limit, f"edit+commit median {edit_ms:.1f} ms"
+    assert get_ms < limit, f"get-config median {get_ms:.1f} ms"
+
+
+@pytest.mark.lab
+def test_rpc_to_a_dead_agent_is_unreachable_and_the_session_reopens(
+    lab: LabState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nc_session, "TICK", READ_LOOP_TICK)
+
+    async def run() -> None:
+        session = _session(lab, "pe2")
+        try:
+            await session.get_config(source=Datastore.RUNNING)
+            await asyncio.to_thread(api.stop_agent, lab.name, "pe2", Agent.NETCONF)
+            try:
+                with pytest.raises(DeviceUnreachable, match=r"^pe2: "):
+                    await session.get_config(source=Datastore.RUNNING)
+            finally:
+                await asyncio.to_thread(api.start_agent, lab.name, "pe2", Agent.NETCONF)
+            data = await session.get_config(source=Datastore.RUNNING)
+            assert etree.QName(data).localname == "data"
+            assert session.framing is Framing.CHUNKED
+        finally:
+            await session.close()
+
+    asyncio.run(run())
