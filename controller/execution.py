@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -197,9 +198,31 @@ async def execute(
     applied unless every device committed.  The leases are released after
     the unlocks, in a unit of work of their own.  A transaction that fails
     is journaled as failed, unless its entry could not be written (then
-    nothing of it was committed anywhere).
+    nothing of it was committed anywhere).  Python's cyclic garbage
+    collector is paused meanwhile (:func:`collector_paused`).
     """
-    options = options or RunOptions()
+    with collector_paused():
+        return await _execute(
+            store=store,
+            entry=entry,
+            pushes=pushes,
+            driver=driver,
+            options=options or RunOptions(),
+            on_success=on_success,
+            on_failure=on_failure,
+        )
+
+
+async def _execute(
+    *,
+    store: Store,
+    entry: PendingEntry,
+    pushes: Mapping[str, Push],
+    driver: Callable[[str], DeviceDriver],
+    options: RunOptions,
+    on_success: OnSession | None,
+    on_failure: OnSession | None,
+) -> list[DeviceResult]:
     tx = entry.tx
     journal = _Gate(entry)
     early = _Recording(store, on_success, tx)
@@ -294,6 +317,43 @@ class _SwitchInterval:
 
 
 _SWITCH = _SwitchInterval()
+
+
+class _CollectorPause:
+    """Python's cyclic garbage collector, paused while any transaction runs.
+
+    A 200-service transaction allocates enough (payloads, journal and
+    record rows, RPC replies) to set off a dozen young-generation
+    collections, 6 to 14 ms in all on the lab, on the transaction's
+    critical path.  Paused, reference counting still frees everything
+    acyclic; cycles wait for the collector's next run, after the last
+    transaction ended.  Used from the event loop's thread only.
+    """
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._was_enabled = False
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        if self._running == 0:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+        self._running += 1
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if self._running == 0 and self._was_enabled:
+                gc.enable()
+
+
+_COLLECTOR = _CollectorPause()
+
+
+def collector_paused() -> contextlib.AbstractContextManager[None]:
+    """Pause the cyclic garbage collector until the last transaction running ends."""
+    return _COLLECTOR.paused()
 
 
 def prompt_replies() -> contextlib.AbstractContextManager[None]:
