@@ -195,7 +195,7 @@ async def warm(bench: Bench) -> None:
     await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
 
 
-ROUNDS = 3  # floors and netsla measured alternately; medians reported
+ROUNDS = 5  # floors and netsla measured alternately; medians reported
 
 
 def lab_part(state: Any, workdir: Path) -> None:
