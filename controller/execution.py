@@ -11,7 +11,8 @@ outcome and release the leases in another.  A lease is a row update on
 now``: on PostgreSQL the row locks make a second controller's update wait
 and then see the device taken; on SQLite the database's write lock
 serialises them.  So two controllers never run transactions on the same
-device at once.
+device at once.  And since the devices' rows are held (:func:`hold_devices`)
+before a change is planned, none plans from state another is changing.
 
 :func:`recover` finishes what a dead controller left ``prepared``.
 """
@@ -29,7 +30,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from lxml import etree
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from controller.diff import Edit
@@ -118,6 +119,33 @@ class PendingEntry:
     def abandon(self) -> None:
         self.session.rollback()
         self.session.close()
+
+
+def hold_devices(session: Session, devices: Sequence[str]) -> None:
+    """Before planning a change of ``devices``: keep other transactions off them.
+
+    Their rows are locked (``SELECT ... FOR UPDATE``, in name order) until
+    ``session``'s unit of work ends, and :class:`DeviceBusy` is raised if one
+    is leased to a transaction still running.  On PostgreSQL another
+    controller's lease of them then waits for this unit and finds them
+    taken, and the planning reads the devices' stored state after whatever
+    transaction held them last committed: a change is never planned from
+    state another controller is about to change.  (SQLite: the unit of work
+    took the database's write lock before planning; the lock clause is not
+    sent.)
+    """
+    if not devices:
+        return
+    taken = and_(DeviceRow.busy_transaction.is_not(None), DeviceRow.busy_until >= now())
+    rows = session.execute(
+        select(DeviceRow.name, taken.label("taken"))
+        .where(DeviceRow.name.in_(sorted(devices)))
+        .order_by(DeviceRow.name)
+        .with_for_update()
+    ).all()
+    busy = [r.name for r in rows if r.taken]
+    if busy:
+        raise DeviceBusy(f"another transaction holds {', '.join(busy)}; try again")
 
 
 def take_leases(session: Session, tx: int, devices: Sequence[str]) -> None:

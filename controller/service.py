@@ -26,6 +26,7 @@ from controller.execution import (
     Push,
     RunOptions,
     execute,
+    hold_devices,
     new_unit,
     open_transaction,
     recover,
@@ -91,6 +92,13 @@ def _unsynced(repo: ServiceRepository, changes: Mapping[str, Service | None]) ->
     """Devices the changes need that the controller has never read (sync-from first)."""
     wanted = {a.device for s in changes.values() if s for a in s.accesses}
     return sorted(d for d in wanted if repo.device(d) is None)
+
+
+def _devices_of_change(repo: ServiceRepository, changes: Mapping[str, Service | None]) -> list[str]:
+    """Every device a change can touch: its services' stored footprints and new accesses."""
+    devices = repo.stored_devices(changes)
+    devices.update(a.device for s in changes.values() if s for a in s.accesses)
+    return sorted(devices)
 
 
 def _service_in(service_id: str, document: Mapping[str, Any] | None) -> Service | None:
@@ -169,6 +177,7 @@ class Controller:
         try:
             with cycle_collection_paused():
                 if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
+                    hold_devices(session, _devices_of_change(ServiceRepository(session), changes))
                     submitted = [s for s, service in changes.items() if service is not None]
                     record_ordered_many(session, service_ids=submitted, at=now())
                 plan = plan_change(

@@ -127,6 +127,16 @@ class ServiceRepository(AllocationRepository):
     def services(self) -> list[ServiceRow]:
         return list(self.session.scalars(select(ServiceRow).order_by(ServiceRow.service_id)))
 
+    def stored_devices(self, service_ids: Iterable[str]) -> set[str]:
+        """The devices the stored footprints of ``service_ids`` are on."""
+        out: set[str] = set()
+        for chunk in chunks(sorted(set(service_ids))):
+            texts = self.session.scalars(
+                select(ServiceRow.devices).where(ServiceRow.service_id.in_(chunk))
+            )
+            out.update(d for text in texts for d in json.loads(text))
+        return out
+
     def services_by_id(self, service_ids: list[str]) -> dict[str, ServiceRow]:
         out: dict[str, ServiceRow] = {}
         for chunk in chunks(sorted(set(service_ids))):

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from controller.execution import DeviceBusy, Push, new_unit, open_transaction, release_leases
+from controller.execution import (
+    DeviceBusy,
+    Push,
+    hold_devices,
+    new_unit,
+    open_transaction,
+    release_leases,
+)
 from controller.journal import Journal
 from controller.pools import allocate
 from controller.render.l3sm import services_from_document
@@ -123,3 +130,50 @@ def test_recovery_of_a_dead_controllers_transaction(
         _open(store, DEVICES)  # the leases were released
     finally:
         store.close()
+
+
+def test_holding_a_leased_device_before_planning_is_refused(url: str) -> None:
+    store = open_store(url)
+    try:
+        _open(store, ("pe2",))
+        unit = new_unit(store)
+        with pytest.raises(DeviceBusy, match="holds pe2"):
+            hold_devices(unit, ["pe1", "pe2"])
+        unit.rollback()
+        unit.close()
+        unit = new_unit(store)
+        hold_devices(unit, ["pe1", "pe3"])  # nobody holds those
+        unit.rollback()
+        unit.close()
+    finally:
+        store.close()
+
+
+def test_a_lease_waits_while_another_controller_plans_on_the_device(url: str) -> None:
+    if url.startswith("sqlite"):
+        pytest.skip("SQLite: the planning unit's write lock keeps other writers off")
+    one, two = open_store(url), open_store(url)
+    unit = new_unit(one)
+    outcome: list[object] = []
+
+    def lease_from_the_other_controller() -> None:
+        try:
+            outcome.append(_open(two, ("pe1",)))
+        except DeviceBusy as exc:
+            outcome.append(exc)
+
+    other = threading.Thread(target=lease_from_the_other_controller)
+    try:
+        hold_devices(unit, ["pe1"])  # planning would read pe1's state now
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # its lease waits for the held row
+        pushes = {"pe1": Push("pe1", "netsla-router", [], [])}
+        open_transaction(unit, command="test", pushes=pushes, services={}).write()
+        other.join(timeout=30)
+        assert not other.is_alive()
+        assert len(outcome) == 1 and isinstance(outcome[0], DeviceBusy)
+    finally:
+        other.join(timeout=30)
+        one.close()
+        two.close()
