@@ -130,12 +130,20 @@ def hold_devices(session: Session, devices: Sequence[str]) -> None:
     controller's lease of them then waits for this unit and finds them
     taken, and the planning reads the devices' stored state after whatever
     transaction held them last committed: a change is never planned from
-    state another controller is about to change.  (SQLite: the unit of work
-    took the database's write lock before planning; the lock clause is not
-    sent.)
+    state another controller is about to change.  On SQLite, which has no
+    row locks, the unit of work takes the database's write lock here (a
+    write of the rows), which keeps other writers waiting the same way.
     """
     if not devices:
         return
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite begins a transaction only at the first write: without this
+        # one, the planning reads could see a state that changes before it.
+        session.execute(
+            update(DeviceRow)
+            .where(DeviceRow.name.in_(sorted(devices)))
+            .values(busy_transaction=DeviceRow.busy_transaction)
+        )
     taken = and_(DeviceRow.busy_transaction.is_not(None), DeviceRow.busy_until >= now())
     rows = session.execute(
         select(DeviceRow.name, taken.label("taken"))

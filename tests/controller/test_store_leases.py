@@ -150,8 +150,6 @@ def test_holding_a_leased_device_before_planning_is_refused(url: str) -> None:
 
 
 def test_a_lease_waits_while_another_controller_plans_on_the_device(url: str) -> None:
-    if url.startswith("sqlite"):
-        pytest.skip("SQLite: the planning unit's write lock keeps other writers off")
     one, two = open_store(url), open_store(url)
     unit = new_unit(one)
     outcome: list[object] = []
