@@ -100,10 +100,10 @@ class PendingEntry:
 
     Its row and the devices' leases are written, not committed; the rest
     (each device's edits, the services' documents) is added and the unit
-    committed by :meth:`write`, or everything is rolled back by
-    :meth:`abandon`.  Until then the leases already keep other
-    transactions off the devices: on PostgreSQL their row locks make
-    another controller's lease wait; on SQLite the unit holds the write lock.
+    committed by :meth:`write` (rolled back if that fails).  Until then the
+    leases already keep other transactions off the devices: on PostgreSQL
+    their row locks make another controller's lease wait; on SQLite the
+    unit holds the write lock.
     """
 
     def __init__(self, session: Session, tx: int, rest: OnSession) -> None:
@@ -115,10 +115,6 @@ class PendingEntry:
         """Add the rest and commit (a worker thread may call it); rolled back on error."""
         with unit_of_work(self.session):
             self._rest(self.session)
-
-    def abandon(self) -> None:
-        self.session.rollback()
-        self.session.close()
 
 
 def hold_devices(session: Session, devices: Sequence[str]) -> None:
@@ -136,18 +132,19 @@ def hold_devices(session: Session, devices: Sequence[str]) -> None:
     """
     if not devices:
         return
+    names = sorted(devices)
     if session.get_bind().dialect.name == "sqlite":
         # pysqlite begins a transaction only at the first write: without this
         # one, the planning reads could see a state that changes before it.
         session.execute(
             update(DeviceRow)
-            .where(DeviceRow.name.in_(sorted(devices)))
+            .where(DeviceRow.name.in_(names))
             .values(busy_transaction=DeviceRow.busy_transaction)
         )
     taken = and_(DeviceRow.busy_transaction.is_not(None), DeviceRow.busy_until >= now())
     rows = session.execute(
         select(DeviceRow.name, taken.label("taken"))
-        .where(DeviceRow.name.in_(sorted(devices)))
+        .where(DeviceRow.name.in_(names))
         .order_by(DeviceRow.name)
         .with_for_update()
     ).all()
@@ -326,70 +323,64 @@ class _Gate:
 SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
 
 
-class _SwitchInterval:
-    """CPython's GIL switch interval, short while any transaction's RPCs are in flight.
+class _WhileRunning:
+    """A process-wide setting held while any transaction runs.
 
-    The interval is one setting of the whole process: the first transaction
-    shortens it, the last one to end puts back what it was.  Used from the
+    The first transaction to enter takes it (``take`` returns what to put
+    back), the last one to leave puts back what was there.  Used from the
     event loop's thread only.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, take: Callable[[], Any], put_back: Callable[[Any], None]) -> None:
+        self._take = take
+        self._put_back = put_back
         self._running = 0
-        self._before = 0.0
+        self._before: Any = None
 
     @contextlib.contextmanager
-    def short(self) -> Iterator[None]:
+    def held(self) -> Iterator[None]:
         if self._running == 0:
-            self._before = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, self._before))
+            self._before = self._take()
         self._running += 1
         try:
             yield
         finally:
             self._running -= 1
             if self._running == 0:
-                sys.setswitchinterval(self._before)
+                self._put_back(self._before)
 
 
-_SWITCH = _SwitchInterval()
+def _shorten_switch_interval() -> float:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(SWITCH_INTERVAL, before))
+    return before
 
 
-class _CollectorPause:
-    """Python's cyclic garbage collector, paused while any transaction runs.
+def _pause_collector() -> bool:
+    enabled = gc.isenabled()
+    gc.disable()
+    return enabled
+
+
+def _resume_collector(was_enabled: bool) -> None:
+    if was_enabled:
+        gc.enable()
+
+
+_SWITCH = _WhileRunning(_shorten_switch_interval, sys.setswitchinterval)
+_COLLECTOR = _WhileRunning(_pause_collector, _resume_collector)
+
+
+def collector_paused() -> contextlib.AbstractContextManager[None]:
+    """Pause Python's cyclic garbage collector until the last transaction running ends.
 
     A 200-service transaction allocates enough (payloads, journal and
     record rows, RPC replies) to set off a dozen young-generation
     collections, 6 to 14 ms in all on the lab, on the transaction's
     critical path.  Paused, reference counting still frees everything
-    acyclic; cycles wait for the collector's next run, after the last
-    transaction ended.  Used from the event loop's thread only.
+    acyclic; cycles wait for the collector's next run.
     """
-
-    def __init__(self) -> None:
-        self._running = 0
-        self._was_enabled = False
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        if self._running == 0:
-            self._was_enabled = gc.isenabled()
-            gc.disable()
-        self._running += 1
-        try:
-            yield
-        finally:
-            self._running -= 1
-            if self._running == 0 and self._was_enabled:
-                gc.enable()
-
-
-_COLLECTOR = _CollectorPause()
-
-
-def collector_paused() -> contextlib.AbstractContextManager[None]:
-    """Pause the cyclic garbage collector until the last transaction running ends."""
-    return _COLLECTOR.paused()
+    return _COLLECTOR.held()
 
 
 def prompt_replies() -> contextlib.AbstractContextManager[None]:
@@ -400,7 +391,7 @@ def prompt_replies() -> contextlib.AbstractContextManager[None]:
     threads, which read those answers, waited up to 5 ms for the GIL each
     time.  The interval is put back when the last transaction ends.
     """
-    return _SWITCH.short()
+    return _SWITCH.held()
 
 
 def _outcomes(results: Sequence[DeviceResult]) -> dict[str, tuple[str, str | None]]:

@@ -27,10 +27,6 @@ from controller.render.xml import edit_payload
 from controller.store.footprints import LeafTexts, ServiceRepository
 
 
-def _document_text(document: Any) -> str:
-    return dumps(document, sort_keys=True)
-
-
 @dataclass(slots=True)
 class DeviceWork:
     """One device's planned change."""
@@ -69,7 +65,9 @@ class ChangePlan:
         """The stored text of a service's new document (None: deleted), made once."""
         if service_id not in self._texts:
             service = self.after[service_id]
-            self._texts[service_id] = None if service is None else _document_text(service.document)
+            self._texts[service_id] = (
+                None if service is None else dumps(service.document, sort_keys=True)
+            )
         return self._texts[service_id]
 
     def services_json(self) -> dict[str, tuple[str | None, str | None]]:

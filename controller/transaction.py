@@ -327,19 +327,18 @@ class Transaction:
             build.cancel()  # a device that failed before its edit needs no payload
         return await self._through_gate(change)
 
-    def _open_gate(self) -> asyncio.Future[None]:
-        if self._gate_task is None:
-            if self._gate is None:
-                self._gate_task = asyncio.get_running_loop().create_future()
-                self._gate_task.set_result(None)
-            else:
-                self._gate_task = asyncio.ensure_future(self._gate())
+    def _open_gate(self) -> asyncio.Future[None] | None:
+        if self._gate_task is None and self._gate is not None:
+            self._gate_task = asyncio.ensure_future(self._gate())
         return self._gate_task
 
     async def _through_gate(self, change: DeviceChange) -> bool:
         """Wait for the gate (see :data:`Gate`); its error fails ``change`` before its commit."""
+        gate = self._open_gate()
+        if gate is None:
+            return True
         try:
-            await asyncio.shield(self._open_gate())
+            await asyncio.shield(gate)
         except Exception as exc:
             result = self.results[change.device]
             result.error, result.failed_step = f"not committed: {exc}", Step.COMMIT
