@@ -47,6 +47,7 @@ import socket
 import struct
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -329,6 +330,24 @@ class Prober:
         if self._state is not None:
             replace_file(self._state, native_state(snapshots))
 
+    def _update(self) -> None:
+        probes = self._read_config()
+        if probes is not None:
+            self.reconcile(probes)
+
+    def _guarded(self, what: str, step: Callable[[], None]) -> None:
+        """Run one step of the main loop; a failure is logged and the step tried next round.
+
+        The prober is an agent: one bad config or one failed write must not
+        end the router's probes.
+        """
+        try:
+            step()
+        except Exception:  # logged with its traceback, then retried
+            _log(f"{what} failed:\n{traceback.format_exc().rstrip()}")
+            self._stamp = None  # read the config again next round
+            self._dirty = True
+
     async def run(self, stop: asyncio.Event) -> None:
         self._restore()
         next_config = 0.0
@@ -336,18 +355,16 @@ class Prober:
         try:
             while not stop.is_set():
                 if loop.time() >= next_config:
-                    probes = self._read_config()
-                    if probes is not None:
-                        self.reconcile(probes)
                     next_config = loop.time() + CONFIG_INTERVAL
-                self.write()
+                    self._guarded("applying the probe config", self._update)
+                self._guarded("writing the results", self.write)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), WRITE_INTERVAL)
         finally:
             for task in self._tasks.values():
                 task.cancel()
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
-            self.write()
+            self._guarded("writing the results", self.write)
 
 
 def _dataplane_ready(lab_dir: Path) -> Callable[[], bool]:

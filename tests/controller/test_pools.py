@@ -127,7 +127,9 @@ def test_values_taken_meanwhile_by_another_controller_are_not_given_twice(
             got["first"] = allocate(ServiceRepository(session), first)
             thread = threading.Thread(target=other)
             thread.start()
-            with store.engine.connect() as watch:
+            # autocommit: pg_stat_activity is read once per transaction and kept
+            watching = store.engine.execution_options(isolation_level="AUTOCOMMIT")
+            with watching.connect() as watch:
                 for _ in range(2000):  # until the other waits for this transaction's rows
                     state = watch.exec_driver_sql(
                         "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
