@@ -96,7 +96,7 @@ def clear(lab: LabPaths, link: Link) -> None:
         return  # never impaired (or already cleared): the redirects are in place
     if link.kind is LinkKind.CORE:
         netns.run_batch(
-            netns.bridge_tc_batch(link), netns=link_namespace(lab.lab, link.name), tool=netns.TC
+            netns.redirect_tc_batch(link), netns=link_namespace(lab.lab, link.name), tool=netns.TC
         )
     process.stop_pidfiles([pidfile], f"{lab.dir}/")
     _setting(lab, link).unlink(missing_ok=True)

@@ -95,21 +95,35 @@ def link_batch(link: Link) -> list[str]:
     return lines
 
 
+REDIRECT_FILTER = "protocol all prio 1 handle 800::800 u32"
+
+
 def bridge_tc_batch(link: Link) -> list[str]:
-    """tc batch joining the two ends of a core link's namespace (frames pass unchanged)."""
-    lines = []
-    for src, dst in ((link.a.node, link.b.node), (link.b.node, link.a.node)):
-        lines.append(f"qdisc replace dev {src} clsact")
-        lines.append(
-            f"filter add dev {src} ingress protocol all prio 1 u32 match u32 0 0 "
-            f"action mirred egress redirect dev {dst}"
-        )
-    return lines
+    """tc batch joining the two ends of a core link's namespace (frames pass unchanged).
+
+    Each end gets a ``clsact`` qdisc once, when the lab is built, and keeps
+    it: adding or removing a qdisc deactivates the device for a moment, and
+    the kernel drops what is sent through it meanwhile.  Impairing a link
+    only removes and puts back the redirect filters (:func:`redirect_tc_batch`,
+    :func:`unbridge_tc_batch`), which takes effect without a gap.
+    """
+    return [f"qdisc replace dev {end} clsact" for end in (link.a.node, link.b.node)] + (
+        redirect_tc_batch(link)
+    )
+
+
+def redirect_tc_batch(link: Link) -> list[str]:
+    """tc batch (re)placing the redirect filter of each end (idempotent)."""
+    return [
+        f"filter replace dev {src} ingress {REDIRECT_FILTER} match u32 0 0 "
+        f"action mirred egress redirect dev {dst}"
+        for src, dst in ((link.a.node, link.b.node), (link.b.node, link.a.node))
+    ]
 
 
 def unbridge_tc_batch(link: Link) -> list[str]:
-    """tc batch removing the redirects (the impairment shuttle forwards instead)."""
-    return [f"qdisc del dev {end} clsact" for end in (link.a.node, link.b.node)]
+    """tc batch removing the redirect filters (the impairment shuttle forwards instead)."""
+    return [f"filter del dev {end} ingress {REDIRECT_FILTER}" for end in (link.a.node, link.b.node)]
 
 
 def run_batch(lines: Sequence[str], *, netns: str | None = None, tool: str = IP) -> None:

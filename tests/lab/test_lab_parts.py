@@ -107,6 +107,22 @@ def test_namespace_batches_place_each_end_in_its_namespace() -> None:
     assert any("mirred egress redirect dev pe2" in line for line in netns.bridge_tc_batch(core))
 
 
+def test_impairing_swaps_only_filters_never_the_qdiscs() -> None:
+    """Adding or removing a qdisc deactivates the device for a moment (frames sent
+    meanwhile are dropped), so only the lab's build adds the clsact qdiscs."""
+    core = load_topology(name="t9").link("pe1-pe2")
+    built = netns.bridge_tc_batch(core)
+    assert [line for line in built if line.startswith("qdisc")] == [
+        "qdisc replace dev pe1 clsact",
+        "qdisc replace dev pe2 clsact",
+    ]
+    taken, restored = netns.unbridge_tc_batch(core), netns.redirect_tc_batch(core)
+    assert all(line.startswith("filter ") for line in taken + restored)
+    assert [line for line in built if line.startswith("filter")] == restored
+    # the filter removed is the one put back (same priority and handle)
+    assert all(f"ingress {netns.REDIRECT_FILTER}" in line for line in taken + restored)
+
+
 def test_port_bases_stay_in_range_and_ports_follow_router_order() -> None:
     for name in ("netsla", "nstest", "t1", "t2", "zz"):
         base = default_port_base(name)
