@@ -1,7 +1,7 @@
 """NETCONF (RFC 6241) over SSH (RFC 6242) on ncclient: one reused session per device.
 
 Sessions are opened once and reused; each request is written onto the SSH
-channel by the thread that makes it (``_send_directly``), not left in
+channel by the thread that makes it (:mod:`southbound.directsend`), not left in
 ncclient's send queue for its session thread to pick up.  The server's host
 key must match the inventory's ``known_hosts`` (an unknown or changed key is
 refused before authentication).  Connect and every RPC have a timeout; a
@@ -29,13 +29,14 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError, TimeoutExpiredError
 from ncclient.transport import session as nc_session
-from ncclient.transport.errors import SessionCloseError, SSHUnknownHostError, TransportError
+from ncclient.transport.errors import SSHUnknownHostError, TransportError
 
+from southbound.directsend import Framing, UnsupportedNcclient, send_directly
 from southbound.errors import SouthboundError
 from southbound.inventory import Device, Inventory, PasswordSecret, SshKeySecret
 
 # ncclient's session thread waits up to TICK seconds for input, then looks at
-# its send queue.  netsla's requests bypass that queue (_send_directly), so
+# its send queue.  netsla's requests bypass that queue (southbound.directsend), so
 # TICK adds nothing to an RPC or to closing a session: replies, and the
 # channel closing, wake the thread at once (closing three lab sessions takes
 # about 6 ms), and only the client's <hello>, queued before the thread
@@ -171,88 +172,6 @@ def known_host_key(known_hosts: Path, host: str, port: int) -> str:
     return str(key.get_base64())
 
 
-class Framing(StrEnum):
-    """How NETCONF messages are delimited on SSH (RFC 6242, Section 4.1)."""
-
-    END_OF_MESSAGE = "end-of-message"  # base:1.0, Section 4.3
-    CHUNKED = "chunked"  # base:1.1, Section 4.2: both peers advertised it
-
-
-def frame(message: bytes, framing: Framing) -> bytes:
-    """``message`` as it goes on the wire: one chunk (RFC 6242, Section 4.2) or ``]]>]]>``.
-
-    The same bytes ncclient 0.7's ``Session.run`` writes for a queued message.
-    """
-    if framing is Framing.CHUNKED:
-        return b"\n#%d\n%s\n##\n" % (len(message), message)
-    return message + b"]]>]]>"
-
-
-def _send_directly(session: Any, *, device: str, timeout: float) -> Framing:
-    """Make ``session`` write each request from the thread that sends it; returns its framing.
-
-    ncclient's ``Session.send`` only queues a message, and the session's thread
-    takes it from the queue once per ``TICK``: that adds up to a TICK to every
-    RPC, and a low TICK wakes every session's thread that often, each time
-    taking the GIL from the threads doing real work.  This replaces ``send``
-    on the instance (an ncclient 0.7 ``SSHSession`` whose hellos were
-    exchanged) with one that frames the message as ``Session.run`` would and
-    writes it onto the SSH channel under a lock of the session's own, so that
-    messages sent from several threads never interleave.  The session's
-    thread still reads and dispatches the replies, and closes the session
-    when the channel dies.  The queue is left empty: the client's ``<hello>``,
-    queued by ``connect``, was written by that thread before it read the
-    server's.
-
-    It uses private attributes of ncclient 0.7 (pyproject pins
-    ``ncclient>=0.7,<0.8``): the session's ``_base``, the base protocol
-    chosen after the hellos, and ``_channel``, the paramiko channel (and the
-    caller takes the session from ``Manager._session``).  Without them it
-    raises :class:`NetconfError` naming the device rather than fall back
-    silently.
-
-    Errors surface like the queue's: a closed session raises ncclient's
-    ``TransportError``, a channel that closes during the write
-    ``SessionCloseError`` (paramiko's ``sendall`` would spin on a channel
-    whose EOF was sent, so the write loop is ours, as in ``Session.run``), a
-    broken channel ``OSError``.  A peer that stops reading holds the write
-    only until the channel's timeout, set to ``timeout``, expires: then
-    ncclient's ``TimeoutExpiredError``, as for a reply that never comes.
-    """
-    base = getattr(session, "_base", None)
-    channel: Any = getattr(session, "_channel", None)
-    bases = (nc_session.NetconfBase.BASE_10, nc_session.NetconfBase.BASE_11)
-    if base not in bases or not (hasattr(channel, "send") and hasattr(channel, "settimeout")):
-        raise NetconfError(
-            device,
-            "this ncclient has no SSHSession._base/_channel as in ncclient 0.7, "
-            "which netsla needs to send requests directly",
-        )
-    framing = Framing.CHUNKED if base == nc_session.NetconfBase.BASE_11 else Framing.END_OF_MESSAGE
-    channel.settimeout(timeout)
-    lock = threading.Lock()
-
-    def send(message: str) -> None:
-        with lock:
-            live = session._channel
-            if not session.connected or live is None:
-                raise TransportError("Not connected to NETCONF server")
-            data = frame(message.encode(), framing)
-            try:
-                while data:
-                    sent = live.send(data)
-                    if sent <= 0:
-                        raise SessionCloseError("")  # the reader's words, without the payload
-                    data = data[sent:]
-            except TimeoutError as exc:  # paramiko raises socket.timeout, the same class
-                raise TimeoutExpiredError(
-                    f"could not send in {timeout:g} s: the device reads nothing"
-                ) from exc
-
-    session.send = send
-    return framing
-
-
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 10.0
@@ -309,13 +228,11 @@ class NetconfSession:
         except (TransportError, OSError, paramiko.SSHException) as exc:
             raise DeviceUnreachable(self.name, f"cannot open NETCONF session: {exc}") from exc
         try:
-            self.framing = _send_directly(
-                getattr(mgr, "_session", None), device=self.name, timeout=self._timeouts.rpc
-            )
-        except NetconfError:
+            self.framing = send_directly(getattr(mgr, "_session", None), timeout=self._timeouts.rpc)
+        except UnsupportedNcclient as exc:
             with contextlib.suppress(Exception):
                 mgr.close_session()
-            raise
+            raise NetconfError(self.name, str(exc)) from exc
         self.capabilities = Capabilities.from_uris(list(mgr.server_capabilities))
         time.sleep(HELLO_SETTLE_SECONDS.get(self.device.platform, 0.0))
         self._manager = mgr
