@@ -28,6 +28,9 @@ as ``python -m lab.prober CONFIG RESULTS [STATE [LAB ROUTER]]``:
   there with the commit, and the lab's emulation of it should not cost the
   probe its first packets.  Probes without a ``vrf`` are
   sent in the router's namespace.  ``udp-echo`` probes are not run.
+- A step of the main loop that fails (reading the config, starting probes,
+  writing results) is logged with its traceback and tried again next round;
+  the probes already running go on.
 - Results (:mod:`lab.probes`) are written to RESULTS, replaced atomically
   at most twice a second; snmpd's pass_persist helper (:mod:`lab.passpersist`)
   publishes them.  On start the prober continues the history in RESULTS.
@@ -271,6 +274,7 @@ class Prober:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._restored: dict[tuple[str, str], ProbeSnapshot] = {}
         self._dirty = True
+        self._failures: dict[str, str] = {}  # main-loop step -> its last error, while it fails
 
     def _mark(self) -> None:
         self._dirty = True
@@ -343,10 +347,15 @@ class Prober:
         """
         try:
             step()
-        except Exception:  # logged with its traceback, then retried
-            _log(f"{what} failed:\n{traceback.format_exc().rstrip()}")
+        except Exception as exc:  # logged with its traceback (once while it repeats), retried
+            if self._failures.get(what) != repr(exc):
+                _log(f"{what} failed:\n{traceback.format_exc().rstrip()}")
+            self._failures[what] = repr(exc)
             self._stamp = None  # read the config again next round
             self._dirty = True
+        else:
+            if self._failures.pop(what, None) is not None:
+                _log(f"{what}: works again")
 
     async def run(self, stop: asyncio.Event) -> None:
         self._restore()
