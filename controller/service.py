@@ -11,10 +11,8 @@ without a journal entry.  Order and delivery times of services go to
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +23,7 @@ from controller.execution import (
     DeviceBusy,
     Push,
     RunOptions,
+    cycle_collection_paused,
     execute,
     hold_devices,
     new_unit,
@@ -55,27 +54,6 @@ class Outcome:
     plan: ChangePlan
     results: list[DeviceResult] = field(default_factory=list)
     dry_run: bool = False
-
-
-@contextlib.contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one synchronous burst of work.
-
-    Planning or recording a few hundred services allocates hundreds of
-    thousands of objects, and each burst sets off full collections that
-    scan the whole heap (SQLAlchemy, libyang, ncclient): measured, they
-    doubled the planning time of 200 services.  Reference counting still
-    frees everything acyclic; cycles are collected once the collector runs
-    again.  Never held across an ``await`` (other tasks would inherit it).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def services_of(documents: Sequence[Mapping[str, Any]]) -> dict[str, Service]:
