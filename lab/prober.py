@@ -328,16 +328,21 @@ class Prober:
     def write(self) -> None:
         if not self._dirty:
             return
-        self._dirty = False
         snapshots = [self._states[i].snapshot() for i in sorted(self._states)]
         replace_file(self._results, dump(snapshots).encode())
         if self._state is not None:
             replace_file(self._state, native_state(snapshots))
+        self._dirty = False  # only once written: a failed write is made again
 
     def _update(self) -> None:
         probes = self._read_config()
-        if probes is not None:
+        if probes is None:
+            return
+        try:
             self.reconcile(probes)
+        except Exception:
+            self._stamp = None  # the config is applied again next round
+            raise
 
     def _guarded(self, what: str, step: Callable[[], None]) -> None:
         """Run one step of the main loop; a failure is logged and the step tried next round.
@@ -351,8 +356,6 @@ class Prober:
             if self._failures.get(what) != repr(exc):
                 _log(f"{what} failed:\n{traceback.format_exc().rstrip()}")
             self._failures[what] = repr(exc)
-            self._stamp = None  # read the config again next round
-            self._dirty = True
         else:
             if self._failures.pop(what, None) is not None:
                 _log(f"{what}: works again")
