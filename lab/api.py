@@ -348,6 +348,22 @@ def status(name: str) -> list[RouterStatus]:
         return list(pool.map(one, state.routers))
 
 
+def stopped_daemons(name: str) -> list[tuple[str, Daemon, Path]]:
+    """Each (router, daemon, its log) of lab ``name`` whose process is not running."""
+    state = require_state(name)
+    lab = paths(name)
+    marker = _marker(lab)
+    stopped = []
+    for router in state.routers:
+        files = _files(lab, router.name)
+        stopped += [
+            (router.name, daemon, files.log(daemon))
+            for daemon in Daemon
+            if process.running(files.pidfile(daemon), marker) is None
+        ]
+    return stopped
+
+
 def stop_agent(name: str, router: str, agent: Agent) -> None:
     """Kill one router's agent (netconf: its netconfd; snmp: its snmpd) and wait for it."""
     state = require_state(name)

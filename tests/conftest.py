@@ -18,9 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from lab import api, process
-from lab.agents import Daemon, RouterFiles
-from lab.state import LabState, paths
+from lab import api
+from lab.state import LabState
 
 LOG_TAIL_LINES = 40
 
@@ -49,15 +48,10 @@ def lab() -> Iterator[LabState]:
 
 def _show_dead_agents(state: LabState) -> None:
     """Print the log tail of each agent found dead at the end (the lab's files go with it)."""
-    lab = paths(state.name)
-    for router in state.routers:
-        files = RouterFiles(dir=lab.node_dir(router.name))
-        for daemon in Daemon:
-            if process.running(files.pidfile(daemon), f"{lab.dir}/") is not None:
-                continue
-            try:
-                tail = files.log(daemon).read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
-            except OSError as exc:
-                tail = [f"(no log: {exc})"]
-            print(f"\n{daemon} of {router.name} is not running; its log ends:", file=sys.__stderr__)
-            print("\n".join(tail), file=sys.__stderr__)
+    for router, daemon, log in api.stopped_daemons(state.name):
+        try:
+            tail = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+        except OSError as exc:
+            tail = [f"(no log: {exc})"]
+        print(f"\n{daemon} of {router} is not running; its log ends:", file=sys.__stderr__)
+        print("\n".join(tail), file=sys.__stderr__)

@@ -14,7 +14,7 @@ from lxml import etree
 from ncclient.transport.errors import SSHError
 
 from lab import api
-from lab.agents import Agent
+from lab.agents import Agent, Daemon
 from lab.state import LabState
 from southbound.inventory import load_inventory
 
@@ -140,6 +140,9 @@ def test_config_survives_a_netconfd_restart(lab: LabState, netconf: Connect) -> 
     statuses = {s.name: s for s in api.status(lab.name)}
     assert not statuses[router.name].daemons["netconfd"]
     assert not statuses[router.name].netconf_answers
+    assert [(r, d) for r, d, _log in api.stopped_daemons(lab.name)] == [
+        (router.name, Daemon.NETCONFD)
+    ]
     with pytest.raises(Exception):  # noqa: B017 - sshd accepts, the subsystem has no server
         netconf(lab, router).close_session()
     started = time.monotonic()
