@@ -21,6 +21,11 @@ Brings up its own lab (``ctlbench``, port base 30000) without its dataplane agen
 Floors and netsla alternate for a few rounds and medians are printed (the
 routers' own time varies by tens of milliseconds between runs).
 
+The CPU time of each run is printed too (:mod:`lab.cpu`): netsla's process
+and every process of the routers' namespaces.  The routers share the
+machine's cores with netsla, so a run's wall time is at least all that CPU
+time over the cores; the rest of its time is cores left idle.
+
 Run: ``.venv/bin/python tests/benchmarks/bench_controller.py`` (root).
 """
 
@@ -47,6 +52,7 @@ from controller.service import Controller, services_of
 from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
 from lab import api
+from lab.cpu import CpuMeter, CpuUse, cores
 from southbound.inventory import Inventory, SshKeySecret, load_inventory
 from southbound.netconf import Datastore, EditTestOption, known_host_key
 
@@ -205,24 +211,29 @@ def lab_part(state: Any, workdir: Path) -> None:
     asyncio.run(bench.sync.sync_from(ROUTERS))
     sample = sequential_payloads(bench, [services[s] for s in list(services)[:SAMPLE]], workdir)
     base = plain_script(inventory, sample)
-    base_rate = SAMPLE / base
     asyncio.run(bench.clean())
     batched = asyncio.run(bench.payloads(services))
+    meter = CpuMeter(LAB, ROUTERS)
+    used: dict[str, list[CpuUse]] = {k: [] for k in ("plain", "set", "confirmed", "rpc", "netsla")}
 
-    async def floor_run(run: Callable[[], Awaitable[None]]) -> float:
+    async def floor_run(name: str, run: Callable[[], Awaitable[None]]) -> float:
         await warm(bench)
+        before = meter.reading()
         start = time.perf_counter()
         await run()
         elapsed = time.perf_counter() - start
+        used[name].append(meter.since(before))
         await bench.clean()
         return elapsed
 
     async def netsla() -> tuple[float, int, int]:
         await warm(bench)
         batcher = Batcher(bench.controller)
+        before = meter.reading()
         start = time.perf_counter()
         results = await asyncio.gather(*(batcher.submit(s, v) for s, v in services.items()))
         elapsed = time.perf_counter() - start
+        used["netsla"].append(meter.since(before))
         await bench.controller.apply(dict.fromkeys(services))  # delete: the next round starts clean
         return elapsed, sum(r.ok for r in results), batcher.batches
 
@@ -236,20 +247,34 @@ def lab_part(state: Any, workdir: Path) -> None:
     unvalidated = EditTestOption.SET
     for _round in range(ROUNDS):
         figures["plain"].append(
-            asyncio.run(floor_run(lambda: floor(bench, batched, confirmed=False)))
+            asyncio.run(floor_run("plain", lambda: floor(bench, batched, confirmed=False)))
         )
         figures["set"].append(
             asyncio.run(
-                floor_run(lambda: floor(bench, batched, confirmed=False, test_option=unvalidated))
+                floor_run(
+                    "set", lambda: floor(bench, batched, confirmed=False, test_option=unvalidated)
+                )
             )
         )
         figures["confirmed"].append(
-            asyncio.run(floor_run(lambda: floor(bench, batched, confirmed=True)))
+            asyncio.run(floor_run("confirmed", lambda: floor(bench, batched, confirmed=True)))
         )
-        figures["rpc"].append(asyncio.run(floor_run(lambda: rpc_floor(bench, batched))))
+        figures["rpc"].append(asyncio.run(floor_run("rpc", lambda: rpc_floor(bench, batched))))
         elapsed, ok, batches = asyncio.run(netsla())
         figures["netsla"].append(elapsed)
     asyncio.run(bench.pool.close())
+    report(figures, used, base=base, ok=ok, batches=batches)
+
+
+def report(
+    figures: dict[str, list[float]],
+    used: dict[str, list[CpuUse]],
+    *,
+    base: float,
+    ok: int,
+    batches: int,
+) -> None:
+    base_rate = SAMPLE / base
     plain_floor, set_floor, confirmed_floor, rpc, elapsed = (
         statistics.median(figures[k]) for k in ("plain", "set", "confirmed", "rpc", "netsla")
     )
@@ -282,6 +307,36 @@ def lab_part(state: Any, workdir: Path) -> None:
     print(
         f"  RPC sequence / floor: {rpc / plain_floor:.2f} (plain commit), "
         f"{rpc / set_floor:.2f} (edit with test-option set): the routers' own share"
+    )
+    walls = {"plain": plain_floor, "rpc": rpc, "netsla": elapsed}
+    cpu_budget(used, walls, plain_floor)
+
+
+def cpu_budget(used: dict[str, list[CpuUse]], walls: dict[str, float], plain_floor: float) -> None:
+    """Print the CPU time each kind of run took and the wall time it allows at best."""
+    n = cores()
+    labels = {
+        "plain": "floor, plain commit",
+        "rpc": "floor, netsla's RPC sequence",
+        "netsla": "netsla",
+    }
+    print(f"CPU time per run, medians ({n} cores, shared by netsla and the routers):")
+    best = 0.0
+    for key, label in labels.items():
+        own = statistics.median(u.own for u in used[key])
+        routers = statistics.median(u.routers for u in used[key])
+        best = (own + routers) / n
+        print(
+            f"  {label}: routers {routers * 1000:.0f} ms, "
+            f"{'netsla' if key == 'netsla' else 'script'} {own * 1000:.0f} ms; "
+            f"on {n} cores at least {best * 1000:.0f} ms, so the cores were busy "
+            f"{best / walls[key]:.0%} of its {walls[key] * 1000:.0f} ms"
+        )
+    print(
+        f"  netsla time / floor (plain commit) with every core busy all along: "
+        f"{best / plain_floor:.2f}; the rest of the gap is cores left idle "
+        "(the planning before any router has work, the wait for the slowest router's "
+        "confirmed commit, the tail)"
     )
 
 

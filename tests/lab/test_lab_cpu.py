@@ -1,0 +1,65 @@
+"""The benchmarks' CPU meter counts the work of a router's processes and of its caller."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from lab.cpu import CpuMeter
+from lab.state import LabState, namespace
+
+pytestmark = pytest.mark.lab
+
+BURN = 0.3  # CPU seconds each burner spends
+BURNER = f"""
+import sys, time
+end = time.process_time() + {BURN}
+while time.process_time() < end:
+    pass
+print("done", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def burners() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:  # only what this test started, by its PID
+        process.kill()
+        process.wait()
+
+
+def burn(started: list[subprocess.Popen[str]], prefix: Sequence[str]) -> None:
+    """Spend BURN CPU seconds in a process that stays alive until the test ends."""
+    process = subprocess.Popen(
+        [*prefix, sys.executable, "-c", BURNER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    started.append(process)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "done\n"
+
+
+def test_cpu_meter_counts_a_routers_namespace_and_its_caller_and_nothing_else(
+    lab: LabState, burners: list[subprocess.Popen[str]]
+) -> None:
+    router = lab.routers[0].name
+    meter = CpuMeter(lab.name, [router])
+    before = meter.reading()
+    burn(burners, ["ip", "netns", "exec", namespace(lab.name, router)])
+    burn(burners, [])  # in the root namespace: not the router's
+    end = time.process_time() + 0.2
+    while time.process_time() < end:
+        pass
+    used = meter.since(before)
+    assert used.own >= 0.2
+    # The router's own agents run meanwhile, a little; the other burner is not counted.
+    assert BURN <= used.routers < BURN + 0.2
+    assert used.total == pytest.approx(used.own + used.routers)
