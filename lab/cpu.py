@@ -39,7 +39,8 @@ def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _process_cpu(pid: str) -> float:
+def process_cpu(pid: int | str) -> float:
+    """CPU seconds process ``pid`` has spent so far, in all its threads."""
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
@@ -62,7 +63,7 @@ class CpuMeter:
                 continue
             try:
                 if (entry / "ns" / "net").stat().st_ino in self._namespaces:
-                    total += _process_cpu(entry.name)
+                    total += process_cpu(entry.name)
             except OSError:  # the process ended meanwhile
                 continue
         return total

@@ -308,15 +308,23 @@ def report(
         f"  RPC sequence / floor: {rpc / plain_floor:.2f} (plain commit), "
         f"{rpc / set_floor:.2f} (edit with test-option set): the routers' own share"
     )
-    walls = {"plain": plain_floor, "rpc": rpc, "netsla": elapsed}
-    cpu_budget(used, walls, plain_floor)
+    walls = {
+        "plain": plain_floor,
+        "set": set_floor,
+        "confirmed": confirmed_floor,
+        "rpc": rpc,
+        "netsla": elapsed,
+    }
+    cpu_budget(used, walls)
 
 
-def cpu_budget(used: dict[str, list[CpuUse]], walls: dict[str, float], plain_floor: float) -> None:
+def cpu_budget(used: dict[str, list[CpuUse]], walls: dict[str, float]) -> None:
     """Print the CPU time each kind of run took and the wall time it allows at best."""
     n = cores()
     labels = {
         "plain": "floor, plain commit",
+        "set": "floor, edit with test-option set",
+        "confirmed": "floor, confirmed commit + confirm",
         "rpc": "floor, netsla's RPC sequence",
         "netsla": "netsla",
     }
@@ -334,7 +342,7 @@ def cpu_budget(used: dict[str, list[CpuUse]], walls: dict[str, float], plain_flo
         )
     print(
         f"  netsla time / floor (plain commit) with every core busy all along: "
-        f"{best['netsla'] / plain_floor:.2f}; the rest of the gap is cores left idle "
+        f"{best['netsla'] / walls['plain']:.2f}; the rest of the gap is cores left idle "
         "(the planning before any router has work, the wait for the slowest router's "
         "confirmed commit, the tail)"
     )

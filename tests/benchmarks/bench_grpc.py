@@ -32,6 +32,7 @@ import grpc
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from lab.cpu import process_cpu  # noqa: E402
 from northbound.grpc.tls import local_tls  # noqa: E402
 from northbound.proto.netsla.v1 import netsla_pb2 as pb  # noqa: E402
 from northbound.proto.netsla.v1 import netsla_pb2_grpc  # noqa: E402
@@ -105,11 +106,6 @@ async def _serve_netsla(folder: Path) -> None:
 # --- client -------------------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _load(port: int, ca: bytes, token: str, seconds: float) -> tuple[int, float]:
     credentials = grpc.ssl_channel_credentials(root_certificates=ca)
     metadata = (("authorization", f"Bearer {token}"),)
@@ -151,10 +147,10 @@ def measure(kind: str, seconds: float) -> tuple[float, float]:
             port = int(child.stdout.readline())
             token = (folder / "token").read_text() if kind == "netsla" else "none"
             ca = (folder / "tls" / "ca.pem").read_bytes()
-            cpu_before = _cpu_seconds(child.pid)
+            cpu_before = process_cpu(child.pid)
             calls, elapsed = asyncio.run(_load(port, ca, token, seconds))
             # warm-up included: CPU per call is slightly overstated, alike for both servers
-            cpu = _cpu_seconds(child.pid) - cpu_before
+            cpu = process_cpu(child.pid) - cpu_before
         finally:
             child.terminate()
             child.wait()
