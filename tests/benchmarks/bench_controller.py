@@ -13,8 +13,12 @@ Brings up its own lab (``ctlbench``, port base 30000) without its dataplane agen
   commit; confirmed commit + confirm; and netsla's exact RPC sequence: lock,
   discard-changes, edit with test-option "set", confirmed commit on every
   router, then confirm and unlock on every router);
+- floor, each router alone: one edit+commit on one router while the others
+  idle, the floor if every router had a machine of its own;
 - netsla: the 200 services submitted together to the controller's Batcher
-  (coalesced into transactions), sessions already open;
+  (coalesced into transactions), sessions already open; with when its first
+  edit-config left and its last confirming commit came back (netsla's own
+  latency before and after the routers' work);
 - dry-run of a one-site change with 1,000 and 10,000 services in the store,
   and their ratio.
 
@@ -51,6 +55,7 @@ from controller.render.l3sm import Service
 from controller.service import Controller, services_of
 from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
+from controller.transaction import DeviceDriver
 from lab import api
 from lab.cpu import CpuMeter, CpuUse, cores
 from southbound.inventory import Inventory, SshKeySecret, load_inventory
@@ -103,6 +108,56 @@ class Bench:
 
     async def clean(self) -> None:
         await self.sync.sync_to(ROUTERS)
+
+
+class Phases:
+    """When a netsla run's first edit-config left and its last confirming commit came back.
+
+    Wraps the controller's device drivers (:class:`controller.transaction.DeviceDriver`):
+    what netsla does before the first router has an edit to work on and
+    after the last router confirmed is its own latency, which more cores
+    would not hide.
+    """
+
+    def __init__(self, driver: Callable[[str], DeviceDriver]) -> None:
+        self._driver = driver
+        self.start = 0.0
+        self.first_edit: float | None = None
+        self.last_confirm = 0.0
+
+    def begin(self) -> None:
+        self.start, self.first_edit, self.last_confirm = time.perf_counter(), None, 0.0
+
+    def driver(self, name: str) -> DeviceDriver:
+        return _Timed(self._driver(name), self)
+
+    def edit_sent(self) -> None:
+        if self.first_edit is None:
+            self.first_edit = time.perf_counter() - self.start
+
+    def confirmed(self) -> None:
+        self.last_confirm = max(self.last_confirm, time.perf_counter() - self.start)
+
+
+class _Timed:
+    """A device driver telling :class:`Phases` of its edit-config and confirming commit."""
+
+    def __init__(self, driver: DeviceDriver, phases: Phases) -> None:
+        self._driver = driver
+        self._phases = phases
+        self.name = driver.name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._driver, attr)
+
+    async def edit_config(self, config: Any, **options: Any) -> None:
+        self._phases.edit_sent()
+        await self._driver.edit_config(config, **options)
+
+    async def commit(self, **options: Any) -> None:
+        await self._driver.commit(**options)
+        if not options.get("confirmed"):
+            self._phases.confirmed()
 
 
 def sequential_payloads(bench: Bench, services: list[Service], workdir: Path) -> list[Any]:
@@ -197,6 +252,16 @@ async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
     await asyncio.gather(*(confirm(r) for r in payloads))
 
 
+async def floor_alone(bench: Bench, name: str, payload: Any) -> float:
+    """The plain floor on router ``name`` alone, the others idle."""
+    await warm(bench)
+    start = time.perf_counter()
+    await floor(bench, {name: payload}, confirmed=False)
+    elapsed = time.perf_counter() - start
+    await bench.clean()
+    return elapsed
+
+
 async def warm(bench: Bench) -> None:
     await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
 
@@ -226,14 +291,21 @@ def lab_part(state: Any, workdir: Path) -> None:
         await bench.clean()
         return elapsed
 
+    phases = Phases(bench.controller.driver)
+    bench.controller.driver = phases.driver
+    marks: dict[str, list[float]] = {"first edit": [], "last confirm": []}
+
     async def netsla() -> tuple[float, int, int]:
         await warm(bench)
         batcher = Batcher(bench.controller)
         before = meter.reading()
+        phases.begin()
         start = time.perf_counter()
         results = await asyncio.gather(*(batcher.submit(s, v) for s, v in services.items()))
         elapsed = time.perf_counter() - start
         used["netsla"].append(meter.since(before))
+        marks["first edit"].append(phases.first_edit or 0.0)
+        marks["last confirm"].append(phases.last_confirm)
         await bench.controller.apply(dict.fromkeys(services))  # delete: the next round starts clean
         return elapsed, sum(r.ok for r in results), batcher.batches
 
@@ -245,6 +317,7 @@ def lab_part(state: Any, workdir: Path) -> None:
         "netsla": [],
     }
     unvalidated = EditTestOption.SET
+    alone: dict[str, list[float]] = {name: [] for name in ROUTERS}
     for _round in range(ROUNDS):
         figures["plain"].append(
             asyncio.run(floor_run("plain", lambda: floor(bench, batched, confirmed=False)))
@@ -260,10 +333,13 @@ def lab_part(state: Any, workdir: Path) -> None:
             asyncio.run(floor_run("confirmed", lambda: floor(bench, batched, confirmed=True)))
         )
         figures["rpc"].append(asyncio.run(floor_run("rpc", lambda: rpc_floor(bench, batched))))
+        for name in ROUTERS:  # as if each router had a machine of its own
+            alone[name].append(asyncio.run(floor_alone(bench, name, batched[name])))
         elapsed, ok, batches = asyncio.run(netsla())
         figures["netsla"].append(elapsed)
     asyncio.run(bench.pool.close())
     report(figures, used, base=base, ok=ok, batches=batches)
+    latency(figures["netsla"], marks, alone)
 
 
 def report(
@@ -345,6 +421,28 @@ def cpu_budget(used: dict[str, list[CpuUse]], walls: dict[str, float]) -> None:
         f"{best['netsla'] / walls['plain']:.2f}; the rest of the gap is cores left idle "
         "(the planning before any router has work, the wait for the slowest router's "
         "confirmed commit, the tail)"
+    )
+
+
+def latency(
+    elapsed: list[float], marks: dict[str, list[float]], alone: dict[str, list[float]]
+) -> None:
+    """Print netsla's own latency around the routers' work, and the floor of separate routers."""
+    first, last = (statistics.median(marks[k]) for k in ("first edit", "last confirm"))
+    done = statistics.median(elapsed)
+    print(
+        f"netsla's run, medians: first edit-config sent at {first * 1000:.0f} ms, last "
+        f"confirming commit answered at {last * 1000:.0f} ms, done at {done * 1000:.0f} ms"
+    )
+    own = statistics.median(f + (d - c) for f, c, d in zip(*marks.values(), elapsed, strict=True))
+    slowest = max(statistics.median(times) for times in alone.values())
+    print(
+        f"floor, one edit+commit on each router alone (the slowest): {slowest * 1000:.0f} ms; "
+        "the floor if every router had a machine of its own"
+    )
+    print(
+        f"  netsla's time before the first edit and after the last confirm: {own * 1000:.0f} ms, "
+        f"{own / slowest:.2f}x that floor"
     )
 
 
