@@ -70,12 +70,21 @@ class Base(DeclarativeBase):
     """Declarative base of every netsla table."""
 
 
-def default_database_url() -> str:
-    """An embedded SQLite file in the user's data folder (XDG_DATA_HOME)."""
+def data_folder() -> Path:
+    """netsla's folder in the user's data folder (XDG_DATA_HOME), made if missing."""
     data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     folder = data_home / "netsla"
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'netsla.db'}"
+    return folder
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def default_database_url() -> str:
+    """An embedded SQLite file in the user's data folder (XDG_DATA_HOME)."""
+    return sqlite_url(data_folder() / "netsla.db")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from controller.errors import InputError
+from controller.store import data_folder, sqlite_url
 from controller.store.sla import SlaRepository
 from lab import api
 from lab.errors import LabError
@@ -49,6 +50,18 @@ IMPAIRED_LINK = "pe2-pe3"
 PROBE_POLL = "probes=5"
 #: The service whose trouble ticket the demo opens and clears (MTTR).
 INCIDENT_SERVICE = "acme-corp"
+
+
+#: The store ``netsla demo`` makes afresh for each run when no --database is given.
+DEMO_STORE = "demo.db"
+
+
+def fresh_demo_store() -> str:
+    """The URL of the demo's own SQLite store, the previous run's removed (WAL files too)."""
+    path = data_folder() / DEMO_STORE
+    for stale in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        stale.unlink(missing_ok=True)
+    return sqlite_url(path)
 
 
 def _examples_folder() -> Path:
@@ -79,6 +92,7 @@ class Scenario:
     delay_ms: float
     jitter_ms: float
     reports: Path
+    fresh_lab: bool = False  # take the lab down before bringing it up (it is up already)
 
     def global_words(self, *, lab_command: bool) -> tuple[str, ...]:
         if lab_command:
@@ -127,7 +141,9 @@ def _setup_steps(s: Scenario) -> list[Step]:
     ctl_words = s.global_words(lab_command=False)
     lab_words = s.global_words(lab_command=True)
     port_words = ("--port-base", str(s.port_base)) if s.port_base is not None else ()
+    fresh = [Step(lab_cli.down, ("lab", "down", *lab_words), s.lab_params())] if s.fresh_lab else []
     return [
+        *fresh,
         Step(
             lab_cli.up,
             ("lab", "up", *lab_words, *port_words),
@@ -334,6 +350,11 @@ def _run(ctx: click.Context, item: Step | LateStep) -> None:
     show_default=True,
     help="Folder for the customers' HTML reports.",
 )
+@click.option(
+    "--keep-lab",
+    is_flag=True,
+    help="Run on the lab as it is (default: a lab that is up is taken down and brought up afresh).",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -346,11 +367,16 @@ def command(
     delay_ms: float,
     jitter_ms: float,
     reports: Path,
+    keep_lab: bool,
 ) -> None:
     """Run the demo on the lab: provision, measure, impair, evaluate, report.
 
-    Each step is an ordinary netsla command, echoed before it runs.  The lab
-    stays up afterwards (netsla lab down removes it).
+    Each step is an ordinary netsla command, echoed before it runs.  Every
+    run tells the same story: it starts from a fresh lab (one that is up is
+    taken down first, unless --keep-lab) and, without --database, from a
+    store of its own made afresh (demo.db in the user's data folder), so
+    that nothing an earlier run measured counts in this run's SLAs.  The
+    lab stays up afterwards (netsla lab down removes it).
     """
     folder = examples or _examples_folder()
     missing = [name for name in EXAMPLES if not (folder / name).is_file()]
@@ -358,6 +384,9 @@ def command(
         raise InputError(f"{folder}: missing example documents: {', '.join(missing)}")
     if not reports.is_dir():
         raise InputError(f"{reports}: no such folder for the reports")
+    if database is None:
+        database = fresh_demo_store()
+        click.echo(f"the demo's store, made afresh: {database}", err=True)
     scenario = Scenario(
         lab=lab_name,
         port_base=port_base,
@@ -367,6 +396,7 @@ def command(
         delay_ms=delay_ms,
         jitter_ms=jitter_ms,
         reports=reports,
+        fresh_lab=not keep_lab and paths(lab_name).state.exists(),
     )
     chapters = _chapters(scenario)
     total = len(chapters) + 1
@@ -381,4 +411,5 @@ def command(
     _northbound(ctx, scenario)
     down = shlex.join(("netsla", "lab", "down", *scenario.global_words(lab_command=True)))
     written = " ".join(str(scenario.report(c).resolve()) for c in CUSTOMERS)
-    click.echo(f"\nreports: {written}\nthe lab stays up: {down}", err=True)
+    look = shlex.join(("netsla", "sla", "status", *scenario.db_words))
+    click.echo(f"\nreports: {written}\nthe store: {look}\nthe lab stays up: {down}", err=True)

@@ -9,13 +9,13 @@ SIGTERM and SIGINT.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from controller.store import data_folder
 from northbound.cli.context import Context, controller_options, open_context
 from northbound.cli.output import EXIT_BAD_INPUT, fail
 
@@ -25,8 +25,7 @@ if TYPE_CHECKING:  # grpc is imported when the server starts, not for `netsla --
 
 
 def default_state_dir() -> Path:
-    data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return data_home / "netsla" / "serve"
+    return data_folder() / "serve"
 
 
 def _tls(cert: Path | None, key: Path | None, state_dir: Path) -> TlsFiles:

@@ -53,6 +53,7 @@ def test_the_demo_breaches_only_the_impaired_customers_sla_and_reports(
         "10",
         "--reports",
         str(tmp_path),
+        "--keep-lab",  # the session's lab: other tests use it after this one
         timeout=600,
     )
     try:

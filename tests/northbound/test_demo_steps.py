@@ -16,12 +16,22 @@ import click
 import pytest
 
 from northbound.cli import cli
-from northbound.cli.demo import EXAMPLES, Scenario, Step, _chapters, _examples_folder
+from northbound.cli.demo import (
+    DEMO_STORE,
+    EXAMPLES,
+    Scenario,
+    Step,
+    _chapters,
+    _examples_folder,
+    fresh_demo_store,
+)
 
 NETSLA = str(Path(sys.executable).parent / "netsla")
 
 
-def _scenario(*, lab: str, database: str | None, port_base: int | None) -> Scenario:
+def _scenario(
+    *, lab: str, database: str | None, port_base: int | None, fresh_lab: bool = False
+) -> Scenario:
     return Scenario(
         lab=lab,
         port_base=port_base,
@@ -31,6 +41,7 @@ def _scenario(*, lab: str, database: str | None, port_base: int | None) -> Scena
         delay_ms=20,
         jitter_ms=3,
         reports=Path("/tmp"),
+        fresh_lab=fresh_lab,
     )
 
 
@@ -47,19 +58,20 @@ def _parsed(words: tuple[str, ...]) -> tuple[click.Command, dict[str, Any]]:
     return command, ctx.params
 
 
+def _steps(scenario: Scenario) -> list[Step]:
+    return [
+        item for _title, items in _chapters(scenario) for item in items if isinstance(item, Step)
+    ]
+
+
 @pytest.mark.parametrize(
-    ("lab", "database", "port_base"),
-    [("netsla", None, None), ("dmo", "sqlite:////tmp/x.db", 33000)],
+    ("lab", "database", "port_base", "fresh_lab"),
+    [("netsla", None, None, True), ("dmo", "sqlite:////tmp/x.db", 33000, False)],
 )
 def test_every_echoed_command_line_parses_to_the_parameters_the_demo_uses(
-    lab: str, database: str | None, port_base: int | None
+    lab: str, database: str | None, port_base: int | None, fresh_lab: bool
 ) -> None:
-    steps = [
-        item
-        for _title, items in _chapters(_scenario(lab=lab, database=database, port_base=port_base))
-        for item in items
-        if isinstance(item, Step)
-    ]
+    steps = _steps(_scenario(lab=lab, database=database, port_base=port_base, fresh_lab=fresh_lab))
     assert len(steps) >= 12
     for step in steps:
         command, params = _parsed(step.words)
@@ -88,3 +100,28 @@ def test_missing_examples_or_report_folder_are_one_line_errors(tmp_path: Path) -
     )
     assert result.returncode == 2
     assert "no such folder for the reports" in result.stderr
+
+
+@pytest.mark.parametrize("fresh_lab", [True, False])
+def test_a_lab_that_is_up_is_taken_down_before_it_is_brought_up(fresh_lab: bool) -> None:
+    steps = _steps(_scenario(lab="dmo", database=None, port_base=None, fresh_lab=fresh_lab))
+    first = [step.words[:2] for step in steps[:2]]
+    if fresh_lab:
+        assert first == [("lab", "down"), ("lab", "up")]
+    else:
+        assert first[0] == ("lab", "up")
+    assert sum(step.words[:2] == ("lab", "down") for step in steps) == int(fresh_lab)
+
+
+def test_the_demo_store_is_made_afresh_and_nothing_else_is_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    folder = tmp_path / "netsla"
+    folder.mkdir()
+    for name in (DEMO_STORE, f"{DEMO_STORE}-wal", f"{DEMO_STORE}-shm", "netsla.db"):
+        (folder / name).write_text("an earlier run")
+    url = fresh_demo_store()
+    assert url == f"sqlite:///{folder / DEMO_STORE}"
+    assert sorted(p.name for p in folder.iterdir()) == ["netsla.db"]
+    assert fresh_demo_store() == url  # nothing to remove is fine
