@@ -384,6 +384,7 @@ def command(
         raise InputError(f"{folder}: missing example documents: {', '.join(missing)}")
     if not reports.is_dir():
         raise InputError(f"{reports}: no such folder for the reports")
+    fresh_lab = not keep_lab and paths(lab_name).state.exists()  # refuses a bad lab name
     if database is None:
         database = fresh_demo_store()
         click.echo(f"the demo's store, made afresh: {database}", err=True)
@@ -396,7 +397,7 @@ def command(
         delay_ms=delay_ms,
         jitter_ms=jitter_ms,
         reports=reports,
-        fresh_lab=not keep_lab and paths(lab_name).state.exists(),
+        fresh_lab=fresh_lab,
     )
     chapters = _chapters(scenario)
     total = len(chapters) + 1

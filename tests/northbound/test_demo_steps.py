@@ -7,6 +7,7 @@ walk-through would teach the wrong commands.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,20 @@ def test_the_demo_store_is_made_afresh_and_nothing_else_is_touched(
     assert url == f"sqlite:///{folder / DEMO_STORE}"
     assert sorted(p.name for p in folder.iterdir()) == ["netsla.db"]
     assert fresh_demo_store() == url  # nothing to remove is fine
+
+
+def test_a_bad_lab_name_is_refused_before_the_demo_store_is_touched(tmp_path: Path) -> None:
+    earlier = tmp_path / "netsla" / DEMO_STORE
+    earlier.parent.mkdir()
+    earlier.write_text("an earlier run")
+    result = subprocess.run(
+        [NETSLA, "demo", "--lab", "../x"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert "lab name '../x' must match" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert earlier.read_text() == "an earlier run"
