@@ -361,12 +361,17 @@ def open_store(
     return store
 
 
+def displayed_url(url: str) -> str:
+    """A database URL as shown to people (messages, echoed commands): no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show it as given
+        return url
+
+
 def _shown(url: str) -> str:
     """The URL for an error message, without its password."""
-    try:
-        return repr(make_url(url).render_as_string(hide_password=True))
-    except Exception:  # not even a URL: show it as given
-        return repr(url)
+    return repr(displayed_url(url))
 
 
 def _first_line(exc: BaseException) -> str:

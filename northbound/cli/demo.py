@@ -306,7 +306,7 @@ def _northbound(ctx: click.Context, s: Scenario) -> None:
 
 def _run(ctx: click.Context, item: Step | LateStep) -> None:
     step = item if isinstance(item, Step) else item()
-    click.secho(f"$ netsla {shlex.join(step.words)}", bold=True, err=True)
+    click.secho(f"$ netsla {demoapi.shown(step.words)}", bold=True, err=True)
     ctx.invoke(step.command, **step.params)
 
 
@@ -412,5 +412,5 @@ def command(
     _northbound(ctx, scenario)
     down = shlex.join(("netsla", "lab", "down", *scenario.global_words(lab_command=True)))
     written = " ".join(str(scenario.report(c).resolve()) for c in CUSTOMERS)
-    look = shlex.join(("netsla", "sla", "status", *scenario.db_words))
+    look = demoapi.shown(("netsla", "sla", "status", *scenario.db_words))
     click.echo(f"\nreports: {written}\nthe store: {look}\nthe lab stays up: {down}", err=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shlex
 import shutil
@@ -19,13 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from controller.errors import ControllerError
+from controller.store import displayed_url
 from northbound.cli import token
 
 ISSUED = re.compile(r"token (\S+) for ")
@@ -43,8 +45,13 @@ class Server:
     ca: Path
 
 
+def shown(words: Sequence[str]) -> str:
+    """A command line as the demo echoes it: a database URL's password hidden."""
+    return shlex.join(displayed_url(w) if "://" in w else w for w in words)
+
+
 def _echo(words: tuple[str, ...], *, background: bool = False) -> None:
-    click.secho(f"$ {shlex.join(words)}{' &' if background else ''}", bold=True, err=True)
+    click.secho(f"$ {shown(words)}{' &' if background else ''}", bold=True, err=True)
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,9 @@ def _netsla() -> list[str]:
     return [found]
 
 
-def _server_words(state: Path, database: str | None, inventory: Path | None) -> tuple[str, ...]:
+def _server_words(state: Path, inventory: Path | None) -> tuple[str, ...]:
     words: tuple[str, ...] = ("serve", "--listen", "127.0.0.1:0", "--no-collect")
-    words += ("--sla-interval", "0")
-    words += ("--state-dir", str(state), *database_words(database))
+    words += ("--sla-interval", "0", "--state-dir", str(state))
     if inventory is not None:
         words += ("--inventory", str(inventory))
     return words
@@ -115,10 +121,17 @@ def running_server(*, database: str | None, inventory: Path | None) -> Iterator[
     """``netsla serve`` in a process of its own, stopped (by PID) on leaving."""
     with tempfile.TemporaryDirectory(prefix="netsla-demo-serve-") as folder:
         state = Path(folder)
-        words = _server_words(state, database, inventory)
-        _echo(("netsla", *words), background=True)
+        words = _server_words(state, inventory)
+        _echo(("netsla", *words, *database_words(database)), background=True)
+        # The store's URL goes in the environment, not on the command line
+        # that any local user can read (it may hold a password).
+        env = {**os.environ, "NETSLA_DATABASE": database} if database else None
         process = subprocess.Popen(
-            [*_netsla(), *words], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            [*_netsla(), *words],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         try:
             address = _wait_serving(process)
