@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shlex
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from controller.store import Store, open_store
 from controller.sync import Sync
 from controller.transaction import DeviceResult, Phase, Progress
 from northbound.cli.options import database_option, default_inventory, inventory_option
+from northbound.cli.output import shown_command
 from southbound.inventory import Inventory, load_inventory
 from southbound.netconf import NetconfPool
 
@@ -89,7 +89,7 @@ class Context:
 def open_context(database: str | None, inventory_path: Path | None) -> Context:
     store = open_store(database)
     inventory = load_inventory(inventory_path or default_inventory())
-    command = shlex.join(["netsla", *sys.argv[1:]])
+    command = shown_command(["netsla", *sys.argv[1:]])  # what the journal records
     parts = assemble(store=store, inventory=inventory, command=command)
     controller, pool, sync = parts.controller, parts.pool, parts.sync
     controller.recover()

@@ -34,6 +34,7 @@ from lab.state import paths
 from northbound.cli import alarm, collect, demoapi, device, incident, service, sla, validate
 from northbound.cli import lab as lab_cli
 from northbound.cli.options import database_option
+from northbound.cli.output import shown_command
 from northbound.cli.slastore import store_at
 
 #: The example documents, applied in this order (templates first).
@@ -306,7 +307,7 @@ def _northbound(ctx: click.Context, s: Scenario) -> None:
 
 def _run(ctx: click.Context, item: Step | LateStep) -> None:
     step = item if isinstance(item, Step) else item()
-    click.secho(f"$ netsla {demoapi.shown(step.words)}", bold=True, err=True)
+    click.secho(f"$ netsla {shown_command(step.words)}", bold=True, err=True)
     ctx.invoke(step.command, **step.params)
 
 
@@ -412,5 +413,5 @@ def command(
     _northbound(ctx, scenario)
     down = shlex.join(("netsla", "lab", "down", *scenario.global_words(lab_command=True)))
     written = " ".join(str(scenario.report(c).resolve()) for c in CUSTOMERS)
-    look = demoapi.shown(("netsla", "sla", "status", *scenario.db_words))
+    look = shown_command(("netsla", "sla", "status", *scenario.db_words))
     click.echo(f"\nreports: {written}\nthe store: {look}\nthe lab stays up: {down}", err=True)

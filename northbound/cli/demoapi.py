@@ -13,22 +13,21 @@ import io
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from controller.errors import ControllerError
-from controller.store import displayed_url
 from northbound.cli import token
+from northbound.cli.output import shown_command
 
 ISSUED = re.compile(r"token (\S+) for ")
 SERVING = re.compile(r"serving netsla\.v1 on (\S+):(\d+)")
@@ -45,13 +44,8 @@ class Server:
     ca: Path
 
 
-def shown(words: Sequence[str]) -> str:
-    """A command line as the demo echoes it: a database URL's password hidden."""
-    return shlex.join(displayed_url(w) if "://" in w else w for w in words)
-
-
 def _echo(words: tuple[str, ...], *, background: bool = False) -> None:
-    click.secho(f"$ {shown(words)}{' &' if background else ''}", bold=True, err=True)
+    click.secho(f"$ {shown_command(words)}{' &' if background else ''}", bold=True, err=True)
 
 
 @dataclass(frozen=True)

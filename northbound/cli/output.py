@@ -9,6 +9,7 @@ non-zero exit status: :data:`EXIT_FAILURE` when an operation failed,
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,8 +18,28 @@ from typing import Any, NoReturn
 
 import click
 
+from controller.store import displayed_url
+
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+
+
+def shown_command(words: Sequence[str]) -> str:
+    """A command line as netsla shows or records it: database URLs without their password.
+
+    Both ``--database URL`` and ``--database=URL`` are covered (any word
+    with ``://`` is read as a URL).
+    """
+    return shlex.join(_without_password(w) for w in words)
+
+
+def _without_password(word: str) -> str:
+    if "://" not in word:
+        return word
+    option, equals, value = word.partition("=")
+    if equals and option.startswith("--") and "://" not in option:
+        return f"{option}={displayed_url(value)}"
+    return displayed_url(word)
 
 
 class OutputFormat(StrEnum):

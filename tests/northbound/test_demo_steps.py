@@ -26,7 +26,6 @@ from northbound.cli.demo import (
     _examples_folder,
     fresh_demo_store,
 )
-from northbound.cli.demoapi import shown
 
 NETSLA = str(Path(sys.executable).parent / "netsla")
 
@@ -144,15 +143,3 @@ def test_a_bad_lab_name_is_refused_before_the_demo_store_is_touched(tmp_path: Pa
     assert "lab name '../x' must match" in result.stderr
     assert "Traceback" not in result.stderr
     assert earlier.read_text() == "an earlier run"
-
-
-def test_echoed_command_lines_hide_a_database_password() -> None:
-    url = "postgresql+psycopg://netsla:s3cret@db.example:5432/netsla"
-    line = shown(("netsla", "sla", "run", "--database", url))
-    assert "s3cret" not in line
-    assert (
-        line == "netsla sla run --database 'postgresql+psycopg://netsla:***@db.example:5432/netsla'"
-    )
-    assert shown(("sla", "run", "--database", "sqlite:////tmp/a.db")) == (
-        "sla run --database sqlite:////tmp/a.db"
-    )
