@@ -20,11 +20,12 @@ from typing import Any, TypeVar
 import click
 
 from controller.assembly import assemble
+from controller.errors import ControllerError
 from controller.execution import RunOptions
 from controller.service import Controller
 from controller.store import Store, open_store
 from controller.sync import Sync
-from controller.transaction import DeviceResult, Phase, Progress
+from controller.transaction import DeviceDriver, DeviceResult, Phase, Progress
 from northbound.cli.options import database_option, default_inventory, inventory_option
 from northbound.cli.output import shown_command
 from southbound.inventory import Inventory, load_inventory
@@ -84,6 +85,22 @@ class Context:
                 await self.pool.close()
 
         return asyncio.run(wrapped())
+
+
+def open_store_recovered(database: str | None) -> Store:
+    """The store, with what dead controllers left prepared finished first.
+
+    For the commands that only read the store (service list and show,
+    transaction list and show): finishing those transactions needs no
+    device, so these commands need no inventory and work with the lab down.
+    """
+    store = open_store(database)
+    Controller(store=store, platforms={}, driver=_no_device).recover()
+    return store
+
+
+def _no_device(name: str) -> DeviceDriver:
+    raise ControllerError(f"device {name}: this command only reads the store")
 
 
 def open_context(database: str | None, inventory_path: Path | None) -> Context:

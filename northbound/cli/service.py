@@ -21,6 +21,7 @@ from northbound.cli.context import (
     change_options,
     controller_options,
     open_context,
+    open_store_recovered,
     run_options,
 )
 from northbound.cli.output import EXIT_FAILURE, emit, format_option, progress
@@ -197,8 +198,7 @@ def redeploy(
 @format_option
 def list_(database: str | None, inventory_path: Path | None, output_format: str) -> None:
     """Stored services."""
-    ctx = open_context(database, inventory_path)
-    with ctx.store.session() as session:
+    with open_store_recovered(database).session() as session:  # no device needed
         rows = [
             {
                 "service": r.service_id,
@@ -226,8 +226,7 @@ def show(
     *, service_id: str, database: str | None, inventory_path: Path | None, output_format: str
 ) -> None:
     """A service's document and its footprint per device."""
-    ctx = open_context(database, inventory_path)
-    with ctx.store.session() as session:
+    with open_store_recovered(database).session() as session:  # no device needed
         repo = ServiceRepository(session)
         row = repo.service(service_id)
         if row is None:

@@ -14,6 +14,7 @@ from northbound.cli.context import (
     change_options,
     controller_options,
     open_context,
+    open_store_recovered,
     run_options,
 )
 from northbound.cli.output import emit, format_option
@@ -44,8 +45,7 @@ def list_(
     *, limit: int, database: str | None, inventory_path: Path | None, output_format: str
 ) -> None:
     """The latest transactions, newest first: state, start time, who and which command."""
-    ctx = open_context(database, inventory_path)
-    with ctx.store.session() as session:
+    with open_store_recovered(database).session() as session:  # no device needed
         data = [_summary(t) for t in Journal(session).transactions(limit)]
     emit(
         data,
@@ -86,8 +86,7 @@ def rollback(
 @format_option
 def show(tx: int, database: str | None, inventory_path: Path | None, output_format: str) -> None:
     """Transaction TX: its state, the services it touched and each device's outcome and edits."""
-    ctx = open_context(database, inventory_path)
-    with ctx.store.session() as session:
+    with open_store_recovered(database).session() as session:  # no device needed
         journal = Journal(session)
         row = journal.transaction(tx)
         if row is None:

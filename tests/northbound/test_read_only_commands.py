@@ -1,0 +1,52 @@
+"""Commands that only read the store need no inventory: they work with the lab down.
+
+They still finish, first, what a dead controller left prepared, so that
+the journal they show is true.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from controller.journal import Journal
+from controller.store import open_store
+from controller.store.services import TransactionRow
+
+NETSLA = str(Path(sys.executable).with_name("netsla"))
+
+
+def _netsla(*words: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([NETSLA, *words], capture_output=True, text=True, check=False)
+
+
+def test_listing_and_showing_need_no_inventory(tmp_path: Path) -> None:
+    where = ("--database", f"sqlite:///{tmp_path / 'x.db'}", "--inventory", "/nonexistent.yaml")
+    for group in ("service", "transaction"):
+        listed = _netsla(group, "list", "--format", "json", *where)
+        assert listed.returncode == 0, listed.stderr
+        assert json.loads(listed.stdout) == []
+    missing = _netsla("service", "show", "acme", *where)
+    assert (missing.returncode, missing.stderr) == (2, "netsla: error: no service 'acme'\n")
+    missing = _netsla("transaction", "show", "7", *where)
+    assert (missing.returncode, missing.stderr) == (2, "netsla: error: no transaction 7\n")
+
+
+def test_a_dead_controllers_transaction_is_listed_failed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    store = open_store(url)
+    try:
+        with store.session() as session:
+            tx = Journal(session).open(command="netsla service apply acme.json")
+            row = session.get(TransactionRow, tx)
+            assert row is not None
+            row.started_by = row.started_by.rpartition(":")[0] + ":999999999"  # a dead pid
+            session.commit()
+    finally:
+        store.close()
+    listed = _netsla("transaction", "list", "--format", "json", "--database", url)
+    assert listed.returncode == 0, listed.stderr
+    (entry,) = json.loads(listed.stdout)
+    assert (entry["id"], entry["state"]) == (tx, "failed")
