@@ -20,7 +20,7 @@ from controller.store.availability import (
     AvailabilityRepository,
     CollectorStatus,
 )
-from northbound.cli.options import database_option, default_inventory, inventory_option
+from northbound.cli.options import chosen_inventory, database_option, inventory_option
 from northbound.cli.output import (
     EXIT_BAD_INPUT,
     OutputFormat,
@@ -182,7 +182,7 @@ def collect_command(
 ) -> None:
     """Collect operational state (SNMP, NETCONF) from every device into the store."""
     collector = _collector(
-        inventory_path=inventory_path or default_inventory(),
+        inventory_path=chosen_inventory(inventory_path),
         database=database,
         intervals=_intervals(intervals, no_netconf),
         snmp_version=snmp_version,

@@ -26,7 +26,7 @@ from controller.service import Controller
 from controller.store import Store, open_store
 from controller.sync import Sync
 from controller.transaction import DeviceDriver, DeviceResult, Phase, Progress
-from northbound.cli.options import database_option, default_inventory, inventory_option
+from northbound.cli.options import chosen_inventory, database_option, inventory_option
 from northbound.cli.output import shown_command
 from southbound.inventory import Inventory, load_inventory
 from southbound.netconf import NetconfPool
@@ -105,7 +105,7 @@ def _no_device(name: str) -> DeviceDriver:
 
 def open_context(database: str | None, inventory_path: Path | None) -> Context:
     store = open_store(database)
-    inventory = load_inventory(inventory_path or default_inventory())
+    inventory = load_inventory(chosen_inventory(inventory_path))
     command = shown_command(["netsla", *sys.argv[1:]])  # what the journal records
     parts = assemble(store=store, inventory=inventory, command=command)
     controller, pool, sync = parts.controller, parts.pool, parts.sync

@@ -8,11 +8,24 @@ import click
 
 from lab.state import paths
 from northbound.cli.lab import DEFAULT_LAB
+from southbound.inventory import InventoryError
 
 
 def default_inventory() -> Path:
     """The inventory of the default lab (``netsla lab up`` writes it)."""
     return paths(DEFAULT_LAB).inventory
+
+
+def chosen_inventory(path: Path | None) -> Path:
+    """``--inventory`` if given, else the default lab's, which must exist."""
+    if path is not None:
+        return path
+    found = default_inventory()
+    if not found.exists():
+        raise InventoryError(
+            f"{found}: no inventory: the lab is not up (netsla lab up), or give --inventory FILE"
+        )
+    return found
 
 
 database_option = click.option(

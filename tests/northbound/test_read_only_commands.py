@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from controller.journal import Journal
 from controller.store import open_store
 from controller.store.services import TransactionRow
@@ -50,3 +52,16 @@ def test_a_dead_controllers_transaction_is_listed_failed(tmp_path: Path) -> None
     assert listed.returncode == 0, listed.stderr
     (entry,) = json.loads(listed.stdout)
     assert (entry["id"], entry["state"]) == (tx, "failed")
+
+
+def test_commands_that_reach_devices_say_the_lab_is_not_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NETSLA_LAB_ROOT", str(tmp_path / "labs"))  # no lab up there
+    database = ("--database", f"sqlite:///{tmp_path / 'x.db'}")
+    for words in (("device", "check-sync", "--all"), ("collect", "--once")):
+        done = _netsla(*words, *database)
+        assert done.returncode == 2, done.stderr
+        expected = f"{tmp_path / 'labs' / 'netsla' / 'inventory.yaml'}: no inventory: the lab"
+        assert done.stderr.startswith(f"netsla: error: {expected} is not up (netsla lab up)")
+        assert done.stderr.count("\n") == 1
