@@ -13,6 +13,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NoReturn
 
@@ -22,6 +23,13 @@ from controller.store import displayed_url
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+
+
+def utc_text(moment: datetime) -> str:
+    """A stored time as RFC 3339 UTC with ``Z`` (SQLite gives it back without its zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def shown_command(words: Sequence[str]) -> str:

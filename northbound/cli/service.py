@@ -24,7 +24,7 @@ from northbound.cli.context import (
     open_store_recovered,
     run_options,
 )
-from northbound.cli.output import EXIT_FAILURE, emit, format_option, progress
+from northbound.cli.output import EXIT_FAILURE, emit, format_option, progress, utc_text
 
 
 def _read(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
@@ -204,7 +204,7 @@ def list_(database: str | None, inventory_path: Path | None, output_format: str)
                 "service": r.service_id,
                 "devices": json.loads(r.devices),
                 "transaction": r.transaction_id,
-                "updated": r.updated_at.isoformat(),
+                "updated": utc_text(r.updated_at),
             }
             for r in ServiceRepository(session).services()
         ]

@@ -17,7 +17,7 @@ from northbound.cli.context import (
     open_store_recovered,
     run_options,
 )
-from northbound.cli.output import emit, format_option
+from northbound.cli.output import emit, format_option, utc_text
 
 
 @click.group(name="transaction")
@@ -30,7 +30,8 @@ def _summary(tx: TransactionRow) -> dict[str, Any]:
     return {
         "id": tx.id,
         "state": tx.state,
-        "started": tx.started_at.isoformat(),
+        "started": utc_text(tx.started_at),
+        "finished": None if tx.finished_at is None else utc_text(tx.finished_at),
         "by": tx.started_by,
         "command": tx.command,
         "error": tx.error,

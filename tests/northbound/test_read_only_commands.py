@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,11 @@ def test_a_dead_controllers_transaction_is_listed_failed(tmp_path: Path) -> None
     assert listed.returncode == 0, listed.stderr
     (entry,) = json.loads(listed.stdout)
     assert (entry["id"], entry["state"]) == (tx, "failed")
+    # times in UTC, said so (SQLite gives them back without their zone)
+    started, finished = (datetime.fromisoformat(entry[k]) for k in ("started", "finished"))
+    assert entry["started"].endswith("Z") and entry["finished"].endswith("Z")
+    assert timedelta(0) <= finished - started < timedelta(minutes=5)
+    assert abs(datetime.now(UTC) - started) < timedelta(minutes=5)
 
 
 def test_commands_that_reach_devices_say_the_lab_is_not_up(
