@@ -13,23 +13,30 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NoReturn
 
 import click
 
+from controller.sla.evaluate import format_time
 from controller.store import displayed_url
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def utc_text(moment: datetime) -> str:
-    """A stored time as RFC 3339 UTC with ``Z`` (SQLite gives it back without its zone)."""
+    """A stored time as the other commands give theirs (:func:`format_time`, UTC with ``Z``).
+
+    SQLite gives a stored time back without its zone; it was stored in UTC.
+    """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return format_time((moment - _EPOCH) // timedelta(microseconds=1))
 
 
 def shown_command(words: Sequence[str]) -> str:
