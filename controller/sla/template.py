@@ -213,7 +213,18 @@ def _decimal(value: Any, path: str, source: str) -> Decimal:
         raise SlaInputError(
             source=source, problem=f"{path}: {value!r} is not a non-negative number"
         )
-    return number
+    return _as_written(number)
+
+
+def _as_written(number: Decimal) -> Decimal:
+    """``number`` without trailing zeros: ``30.0`` as ``30``, ``99.90`` as ``99.9``.
+
+    YANG decimal64 values come back from validation with the type's
+    fraction digits; the reports and alarm texts show them as people write them.
+    """
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
 
 
 def _boolean(value: Any, path: str, source: str) -> bool:

@@ -43,6 +43,21 @@ def test_parses_rfc7951_strings_and_numbers_into_decimals() -> None:
     assert template.max_credit_percent == Decimal(25)
 
 
+def test_decimals_read_as_written_whatever_their_fraction_digits() -> None:
+    # Validation gives decimal64 values with the type's fraction digits.
+    template = parse_templates(EXAMPLE)["gold"]
+    texts = {metric.value: str(value) for metric, value in template.objectives.items()}
+    assert texts == {
+        "delay-ms": "30",
+        "delay-variation-ms": "5",
+        "loss-ratio": "0.0001",
+        "availability-percent": "99.99",
+        "mttr-minutes": "240",
+        "provisioning-days": "20",
+    }
+    assert str(template.credits[0].credit_percent) == "10"
+
+
 def test_defaults_follow_y1540_and_the_yang_model() -> None:
     template = parse_templates(template_document())["gold"]
     assert template.availability.interval_minutes == 5  # Y.1540 Tav
