@@ -82,6 +82,16 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def wal_file(database: Path) -> Path:
+    """The write-ahead log SQLite keeps beside ``database`` in WAL mode."""
+    return database.with_name(f"{database.name}-wal")
+
+
+def sqlite_files(database: Path) -> tuple[Path, Path, Path]:
+    """``database`` and the WAL and shared-memory files SQLite keeps beside it."""
+    return database, wal_file(database), database.with_name(f"{database.name}-shm")
+
+
 def default_database_url() -> str:
     """An embedded SQLite file in the user's data folder (XDG_DATA_HOME)."""
     return sqlite_url(data_folder() / "netsla.db")
@@ -143,7 +153,7 @@ class WalCheckpointer:
 
     def __init__(self, engine: Engine, database: str, *, pages: int) -> None:
         self._engine = engine
-        self._wal = Path(f"{database}-wal")
+        self._wal = wal_file(Path(database))
         self._pages = pages
         self._limit = 4 * pages
         self._wal_bytes: int | None = None  # ``pages`` as a WAL file's length, once known

@@ -26,7 +26,7 @@ from typing import Any
 import click
 
 from controller.errors import InputError
-from controller.store import data_folder, sqlite_url
+from controller.store import data_folder, sqlite_files, sqlite_url
 from controller.store.sla import SlaRepository
 from lab import api
 from lab.errors import LabError
@@ -60,7 +60,7 @@ DEMO_STORE = "demo.db"
 def fresh_demo_store() -> str:
     """The URL of the demo's own SQLite store, the previous run's removed (WAL files too)."""
     path = data_folder() / DEMO_STORE
-    for stale in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+    for stale in sqlite_files(path):
         stale.unlink(missing_ok=True)
     return sqlite_url(path)
 

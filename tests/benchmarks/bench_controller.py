@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 import statistics
 import tempfile
@@ -252,16 +253,6 @@ async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
     await asyncio.gather(*(confirm(r) for r in payloads))
 
 
-async def floor_alone(bench: Bench, name: str, payload: Any) -> float:
-    """The plain floor on router ``name`` alone, the others idle."""
-    await warm(bench)
-    start = time.perf_counter()
-    await floor(bench, {name: payload}, confirmed=False)
-    elapsed = time.perf_counter() - start
-    await bench.clean()
-    return elapsed
-
-
 async def warm(bench: Bench) -> None:
     await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
 
@@ -279,7 +270,9 @@ def lab_part(state: Any, workdir: Path) -> None:
     asyncio.run(bench.clean())
     batched = asyncio.run(bench.payloads(services))
     meter = CpuMeter(LAB, ROUTERS)
-    used: dict[str, list[CpuUse]] = {k: [] for k in ("plain", "set", "confirmed", "rpc", "netsla")}
+    used: dict[str, list[CpuUse]] = {
+        k: [] for k in ("plain", "set", "confirmed", "rpc", "alone", "netsla")
+    }
 
     async def floor_run(name: str, run: Callable[[], Awaitable[None]]) -> float:
         await warm(bench)
@@ -334,7 +327,8 @@ def lab_part(state: Any, workdir: Path) -> None:
         )
         figures["rpc"].append(asyncio.run(floor_run("rpc", lambda: rpc_floor(bench, batched))))
         for name in ROUTERS:  # as if each router had a machine of its own
-            alone[name].append(asyncio.run(floor_alone(bench, name, batched[name])))
+            one = functools.partial(floor, bench, {name: batched[name]}, confirmed=False)
+            alone[name].append(asyncio.run(floor_run("alone", one)))
         elapsed, ok, batches = asyncio.run(netsla())
         figures["netsla"].append(elapsed)
     asyncio.run(bench.pool.close())
