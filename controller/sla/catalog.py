@@ -1,8 +1,11 @@
 """What the SLA documents say about services: templates, tiers, customers.
 
 ``service apply`` validates the service documents together with the
-netsla-sla documents they refer to.  This module reads the SLA side of that
-validated data (plain RFC 7951 JSON) and answers, purely:
+netsla-sla documents they refer to: those given beside them, else the ones
+the store keeps (:func:`with_stored_catalog`; every committed apply and
+``sla load`` store the templates, tiers and customers they carry).  This
+module reads the SLA side of that validated data (plain RFC 7951 JSON) and
+answers, purely:
 
 - which SLA template applies to a site network access: its own
   ``netsla-l3vpn-svc-ext:sla-template``, else its vpn-service's, else the
@@ -15,7 +18,8 @@ validated data (plain RFC 7951 JSON) and answers, purely:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -30,6 +34,8 @@ from controller.render.tree import Config
 from controller.sla.orders import bind_many, to_us
 from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding
+from controller.validation import Document
+from controller.yangmodels import DataFormat
 
 TEMPLATES = "netsla-sla:sla-templates"
 TIERS = "netsla-sla:tiers"
@@ -43,6 +49,8 @@ class SlaCatalog:
     templates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
     tier_templates: Mapping[str, str] = field(default_factory=dict)  # tier -> default template
     customer_tiers: Mapping[str, str] = field(default_factory=dict)  # customer -> tier
+    tiers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
+    customers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
     bound: Mapping[str, str] = field(default_factory=dict)  # service -> template bound earlier
 
     def template_for(self, service: Service, access: ServiceAccess | None = None) -> str | None:
@@ -78,16 +86,95 @@ class SlaCatalog:
 def catalog_of(documents: Iterable[Mapping[str, Any]]) -> SlaCatalog:
     """Merge the netsla-sla parts of validated RFC 7951 documents."""
     templates: dict[str, Mapping[str, Any]] = {}
-    tiers: dict[str, str] = {}
-    customers: dict[str, str] = {}
+    tiers: dict[str, Mapping[str, Any]] = {}
+    customers: dict[str, Mapping[str, Any]] = {}
     for document in documents:
         for entry in document.get(TEMPLATES, {}).get("sla-template", []):
             templates[entry["name"]] = entry
         for entry in document.get(TIERS, {}).get("tier", []):
-            tiers[entry["name"]] = entry["default-sla-template"]
+            tiers[entry["name"]] = entry
         for entry in document.get(CUSTOMERS, {}).get("customer", []):
-            customers[entry["name"]] = entry["tier"]
-    return SlaCatalog(templates=templates, tier_templates=tiers, customer_tiers=customers)
+            customers[entry["name"]] = entry
+    return SlaCatalog(
+        templates=templates,
+        tier_templates={name: e["default-sla-template"] for name, e in tiers.items()},
+        customer_tiers={name: e["tier"] for name, e in customers.items()},
+        tiers=tiers,
+        customers=customers,
+    )
+
+
+STORED_SOURCE = "the stored SLA catalog"
+_LISTS = ((TEMPLATES, "sla-template"), (TIERS, "tier"), (CUSTOMERS, "customer"))
+
+
+def stored_catalog_entries(session: Session) -> dict[str, dict[str, dict[str, Any]]]:
+    """The templates, tiers and customers the store keeps: list -> name -> entry.
+
+    Lists: ``sla-template``, ``tier``, ``customer``.
+    """
+    repo = SlaRepository(session)
+    return {
+        "sla-template": {e["name"]: e for e in repo.template_entries()},
+        "tier": {e["name"]: e for e in repo.catalog_entries("tier")},
+        "customer": {e["name"]: e for e in repo.catalog_entries("customer")},
+    }
+
+
+def with_stored_catalog(session: Session, documents: Sequence[Document]) -> list[Document]:
+    """``documents``, after the stored templates, tiers and customers they do not define.
+
+    A service document may then name its customer, tier or template without
+    the netsla-sla documents beside it; an entry given in ``documents``
+    takes the place of the stored one of that name.  The stored entries come
+    first, so that a problem in a node both hold is laid at the given
+    document's door.
+    """
+    given = [named_entries(document) for document in documents]
+    stored = stored_catalog_entries(session)
+    kept: dict[str, Any] = {}
+    for top, name in _LISTS:
+        named = set().union(*(g.get(name, set()) for g in given))
+        entries = [e for key, e in stored[name].items() if key not in named]
+        if entries:
+            kept[top] = {name: entries}
+    if not kept:
+        return list(documents)
+    return [Document(json.dumps(kept), DataFormat.JSON, STORED_SOURCE), *documents]
+
+
+def named_entries(document: Document) -> dict[str, set[str]]:
+    """The names of the templates, tiers and customers a document (not yet validated) defines.
+
+    Keyed by list: ``sla-template``, ``tier``, ``customer``.
+
+    Read leniently: a document that is not JSON, or not shaped as expected,
+    defines nothing here and is reported by its validation.
+    """
+    try:
+        data = json.loads(document.text)
+    except ValueError:
+        return {}
+    found: dict[str, set[str]] = {}
+    for top, name in _LISTS:
+        container = _member(data, top)
+        entries = _member(container, name)
+        for entry in entries if isinstance(entries, list) else ():
+            key = _member(entry, "name")
+            if isinstance(key, str):
+                found.setdefault(name, set()).add(key)
+    return found
+
+
+def _member(node: Any, name: str) -> Any:
+    """``node``'s member ``name``, written with or without its module prefix (RFC 7951)."""
+    if not isinstance(node, dict):
+        return None
+    local = name.rpartition(":")[2]
+    for key, value in node.items():
+        if isinstance(key, str) and key.rpartition(":")[2] == local:
+            return value
+    return None
 
 
 def stored_catalog(session: Session, service_ids: Iterable[str]) -> SlaCatalog:
@@ -140,6 +227,16 @@ def accesses_of(service: Service, footprints: Mapping[str, Config]) -> list[Acce
     ]
 
 
+def store_catalog(repo: SlaRepository, catalog: SlaCatalog) -> None:
+    """Store the catalog's templates, tiers and customers (replacing those of the same names)."""
+    for name, entry in catalog.templates.items():
+        repo.put_template(name, dict(entry))
+    for name, entry in catalog.tiers.items():
+        repo.put_catalog_entry("tier", name, dict(entry))
+    for name, entry in catalog.customers.items():
+        repo.put_catalog_entry("customer", name, dict(entry))
+
+
 def bind_services(
     session: Session,
     services: Mapping[str, Service | None],
@@ -150,8 +247,7 @@ def bind_services(
 ) -> None:
     """Record the SLA side of committed services: templates, bindings, unbindings."""
     repo = SlaRepository(session)
-    for name, entry in catalog.templates.items():
-        repo.put_template(name, dict(entry))
+    store_catalog(repo, catalog)
     since = to_us(at)
     bindings: list[Binding] = []
     for service_id, service in services.items():

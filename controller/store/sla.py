@@ -1,6 +1,9 @@
 """Tables of the SLA engine's live operation.
 
 - ``netsla_sla_template``: SLA templates (one RFC 7951 ``sla-template`` entry each).
+- ``netsla_sla_catalog_entry``: the customer tiers and customers (one RFC 7951
+  ``tier`` or ``customer`` entry each), so that a service document that names
+  its customer validates without them.
 - ``netsla_sla_binding``: which service has which customer, template and
   accesses (site, PE device, PE port, probes); written by service apply.
 - ``netsla_sla_incident`` and ``netsla_sla_order``: the trouble tickets and
@@ -91,6 +94,13 @@ class SlaTemplateRow(Base):
     document: Mapped[str] = mapped_column(Text)  # RFC 7951 JSON of one sla-template entry
 
 
+class SlaCatalogEntryRow(Base):
+    __tablename__ = "netsla_sla_catalog_entry"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "tier" or "customer"
+    name: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)  # RFC 7951 JSON of the entry
+
+
 class SlaBindingRow(Base):
     __tablename__ = "netsla_sla_binding"
     service_id: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
@@ -172,6 +182,20 @@ class SlaRepository:
     def template_entries(self) -> list[dict[str, Any]]:
         rows = self.session.scalars(select(SlaTemplateRow).order_by(SlaTemplateRow.name)).all()
         return [json.loads(row.document) for row in rows]
+
+    def put_catalog_entry(self, kind: str, name: str, entry: dict[str, Any]) -> None:
+        """Store a ``tier`` or ``customer`` entry (replacing the one of that name)."""
+        document = json.dumps(entry, sort_keys=True)
+        self.session.merge(SlaCatalogEntryRow(kind=kind, name=name, document=document))
+
+    def catalog_entries(self, kind: str) -> list[dict[str, Any]]:
+        """The stored ``tier`` or ``customer`` entries, by name."""
+        query = (
+            select(SlaCatalogEntryRow.document)
+            .where(SlaCatalogEntryRow.kind == kind)
+            .order_by(SlaCatalogEntryRow.name)
+        )
+        return [json.loads(document) for document in self.session.scalars(query)]
 
     def bind(self, binding: Binding) -> None:
         """Create or replace a service's binding (its ``since_us`` is kept when it exists)."""

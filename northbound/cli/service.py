@@ -12,7 +12,8 @@ from lxml import etree
 from controller.errors import InputError
 from controller.execution import RunOptions
 from controller.service import Outcome, UnknownService, services_of
-from controller.sla.catalog import catalog_of
+from controller.sla.catalog import catalog_of, with_stored_catalog
+from controller.store import Store
 from controller.store.footprints import ServiceRepository
 from controller.validation import Document, validated_data
 from controller.yangmodels import DataFormat
@@ -27,10 +28,12 @@ from northbound.cli.context import (
 from northbound.cli.output import EXIT_FAILURE, emit, format_option, progress, utc_text
 
 
-def _read(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
+def _read(paths: tuple[Path, ...], store: Store) -> list[dict[str, Any]]:
     # Validated together, as one datastore: a service may refer to SLA
-    # templates given in another document.
+    # templates, tiers and customers given in another document or stored.
     docs = [Document(p.read_bytes(), DataFormat.JSON, str(p)) for p in paths]
+    with store.session() as session:
+        docs = with_stored_catalog(session, docs)
     return [validated_data(docs)]
 
 
@@ -92,9 +95,13 @@ def apply(
     inventory_path: Path | None,
     output_format: str,
 ) -> None:
-    """Apply service documents in one all-or-nothing transaction (or --independent)."""
-    data = _read(documents)
+    """Apply service documents in one all-or-nothing transaction (or --independent).
+
+    SLA templates, tiers and customers the documents name may be given
+    beside them (and are stored once committed) or stored already.
+    """
     ctx = open_context(database, inventory_path)
+    data = _read(documents, ctx.store)
     changes: dict[str, Any] = dict(services_of(data))
     ctx.controller.catalog = catalog_of(data)
     if independent and not dry_run:

@@ -12,6 +12,7 @@ import click
 
 from controller.sla import csvinput, rfc3339
 from controller.sla.alarms import DEFAULT_WARNING_MARGIN, service_resource
+from controller.sla.catalog import catalog_of, named_entries, store_catalog, with_stored_catalog
 from controller.sla.compliance import NO_DATA_RULE
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, evaluate, format_time, report_document
@@ -19,10 +20,10 @@ from controller.sla.live import LiveConfig, ServiceOutcome, month_period
 from controller.sla.live import run as live_run
 from controller.sla.report import build as build_report
 from controller.sla.report import report_html, report_json
-from controller.sla.template import TOP, SlaTemplate, load_templates
+from controller.sla.template import SlaTemplate, load_templates
 from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding, ResultRecord
-from controller.validation import DocFormat, validate_document
+from controller.validation import DocFormat, Document, validate_document, validate_documents
 from northbound.cli.options import database_option
 from northbound.cli.output import EXIT_BAD_INPUT, emit, emit_json, fail, format_option
 from northbound.cli.slastore import now_us, samples_option, store_at, time_us
@@ -112,22 +113,33 @@ def _time(option: str, text: str) -> int:
     "sla_path",
     type=_FILE,
     required=True,
-    help="RFC 7951 JSON of netsla-sla with the templates to store.",
+    help="RFC 7951 JSON of netsla-sla with the templates (and tiers, customers) to store.",
 )
 @database_option
 def load_command(*, sla_path: Path, database: str | None) -> None:
-    """Store the SLA templates of a netsla-sla file (validated first) for live evaluation."""
-    templates = load_templates(sla_path)
-    result = validate_document(sla_path.read_bytes(), fmt=DocFormat.JSON, source=str(sla_path))
-    if not result.ok:
-        fail(str(result.problems[0]), status=EXIT_BAD_INPUT)
-    document = json.loads(sla_path.read_text(encoding="utf-8"))
-    entries = document.get(TOP, {}).get("sla-template", [])
+    """Store the SLA templates, tiers and customers of a netsla-sla file (validated first).
+
+    Live evaluation uses the templates; ``service apply`` validates service
+    documents against all three, so a service document need not carry them.
+    """
+    load_templates(sla_path)  # reports a missing or non-JSON file
+    given = Document(sla_path.read_bytes(), DocFormat.JSON, str(sla_path))
     with store_at(database).session() as session:
-        repo = SlaRepository(session)
-        for entry in entries:
-            repo.put_template(entry["name"], entry)
-    click.echo(f"stored {len(templates)} SLA template(s): {', '.join(sorted(templates))}")
+        result = validate_documents(with_stored_catalog(session, [given]))
+        if result.data is None:
+            fail(str(result.problems[0]), status=EXIT_BAD_INPUT)
+        store_catalog(SlaRepository(session), catalog_of([result.data]))  # stored ones unchanged
+    own = named_entries(given)
+    stored = [
+        f"{len(own[kind])} {what}: {', '.join(sorted(own[kind]))}"
+        for kind, what in (
+            ("sla-template", "SLA template(s)"),
+            ("tier", "tier(s)"),
+            ("customer", "customer(s)"),
+        )
+        if own.get(kind)
+    ]
+    click.echo(f"stored {'; '.join(stored) or 'nothing'}")
 
 
 def _access(text: str) -> Access:

@@ -28,9 +28,13 @@ from controller.execution import RunOptions
 from controller.service import Controller, Outcome, services_of
 from controller.service_views import ServiceView, service_view, service_views
 from controller.sla import status
-from controller.sla.catalog import SlaCatalog, catalog_of
+from controller.sla.catalog import (
+    SlaCatalog,
+    catalog_of,
+    stored_catalog_entries,
+    with_stored_catalog,
+)
 from controller.sla.status import OwnedAlarm, ServiceSla
-from controller.store.sla import SlaRepository
 from controller.tokens import Principal, Role
 from controller.validation import Document, validated_data
 from controller.yangmodels import DataFormat
@@ -96,12 +100,16 @@ class ServiceApi:
         dry_run: bool,
         options: RunOptions,
     ) -> Outcome:
-        """Validate the documents together, check what the principal may change, apply."""
+        """Validate the documents together, check what the principal may change, apply.
+
+        The stored SLA templates, tiers and customers the documents do not
+        define are validated with them (:func:`with_stored_catalog`).
+        """
         docs = [
             Document(text, DataFormat.JSON, f"documents[{i}]") for i, text in enumerate(documents)
         ]
         async with self._changes:
-            data = await asyncio.to_thread(validated_data, docs)
+            data = await asyncio.to_thread(self._validated, docs)
             changes: dict[str, Any] = dict(services_of([data]))
             catalog = catalog_of([data])
             if principal.role is not Role.OPERATOR:
@@ -119,6 +127,11 @@ class ServiceApi:
             self.controller.command = _journal_command("DeleteService", principal)
             return await self.controller.apply({service_id: None}, dry_run=dry_run, options=options)
 
+    def _validated(self, docs: Sequence[Document]) -> dict[str, Any]:
+        with self.store.session() as session:
+            docs = with_stored_catalog(session, docs)
+        return validated_data(docs)
+
     def _check_customer(
         self, principal: Principal, changes: Mapping[str, Any], catalog: SlaCatalog
     ) -> None:
@@ -132,13 +145,21 @@ class ServiceApi:
             if existing is not None and existing.customer != principal.customer:
                 raise PermissionDenied(f"vpn-id {service_id!r} belongs to another customer")
         with self.store.session() as session:
-            stored = {e["name"]: e for e in SlaRepository(session).template_entries()}
-        for name, entry in catalog.templates.items():
-            if _canonical(stored.get(name)) != _canonical(entry):
-                raise PermissionDenied(
-                    f"sla-template {name!r} differs from the stored one: "
-                    "only an operator defines SLA templates"
-                )
+            stored = stored_catalog_entries(session)
+        given = {
+            "sla-template": catalog.templates,
+            "tier": catalog.tiers,
+            "customer": catalog.customers,
+        }
+        for kind, entries in given.items():
+            for name, entry in entries.items():
+                known = stored[kind].get(name)
+                if _canonical(known) != _canonical(entry):
+                    what = "is not stored" if known is None else "differs from the stored one"
+                    raise PermissionDenied(
+                        f"{kind} {name!r} {what}: "
+                        "only an operator defines SLA templates, tiers and customers"
+                    )
 
 
 def _journal_command(method: str, principal: Principal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,17 @@ from controller.render.netsla_router import probe_owner
 from controller.render.resources import ProbeProfile, measured_pairs, probe_key
 from controller.render.tree import NodeId
 from controller.service import services_of
-from controller.sla.catalog import SlaCatalog, accesses_of, catalog_of, probes_of
+from controller.sla.catalog import (
+    STORED_SOURCE,
+    SlaCatalog,
+    accesses_of,
+    catalog_of,
+    probes_of,
+    store_catalog,
+    with_stored_catalog,
+)
+from controller.store import open_store
+from controller.store.sla import SlaRepository
 from controller.validation import Document, validated_data
 from controller.yangmodels import DataFormat
 
@@ -78,3 +89,40 @@ def test_probes_of_an_access_are_those_it_sends(data: dict[str, object]) -> None
     assert views["acme-hq"].probes == ("7", "12")
     assert views["acme-hq"].port == hq.port
     assert views["acme-plant"].probes == ()  # its device's footprint was not given
+
+
+def test_the_stored_catalog_completes_the_documents_without_repeating_theirs(
+    data: dict[str, object], tmp_path: Path
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'netsla.db'}")
+    try:
+        acme = EXAMPLES / "acme-gold-any-to-any.json"
+        given = [Document(acme.read_bytes(), DataFormat.JSON, str(acme))]
+        with store.session() as session:
+            assert with_stored_catalog(session, given) == given  # nothing stored yet
+            store_catalog(SlaRepository(session), catalog_of([data]))
+        # A document redefining the gold tier (its member named with its
+        # module prefix, as RFC 7951 allows) and one that is not JSON at all.
+        tier = {"name": "gold", "rank": 1, "default-sla-template": "silver"}
+        redefined = {"netsla-sla:tiers": {"netsla-sla:tier": [tier]}}
+        more = [Document(json.dumps(redefined), DataFormat.JSON, "tiers.json")]
+        more.append(Document(b"{", DataFormat.JSON, "broken.json"))
+        with store.session() as session:
+            stored, *rest = with_stored_catalog(session, [*given, *more])
+        assert rest == [*given, *more] and stored.source == STORED_SOURCE
+        completed = json.loads(stored.text)
+        names = {
+            kind: sorted(e["name"] for e in top[kind]) for top in completed.values() for kind in top
+        }
+        # acme's own entry and the gold tier come from the documents given.
+        assert names == {
+            "sla-template": ["bronze", "gold", "silver"],
+            "tier": ["bronze", "silver"],
+            "customer": ["globex"],
+        }
+        # Validated together, the given tier takes the stored one's place.
+        merged = catalog_of([validated_data([stored, *given, more[0]])])
+        assert merged.tier_templates == {"gold": "silver", "silver": "silver", "bronze": "bronze"}
+        assert merged.customer_tiers == {"acme": "gold", "globex": "silver"}
+    finally:
+        store.close()

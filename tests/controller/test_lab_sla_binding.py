@@ -1,7 +1,9 @@
-"""Service apply binds each service to its SLA: customer, template, probes on its PEs."""
+"""Service apply binds each service to its SLA: customer, template, probes on its PEs;
+and keeps the SLA catalog, so that a service document then applies alone."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,16 +28,31 @@ def test_apply_binds_services_with_the_probes_on_their_routers(
     run("service", "apply", *documents)
     running = harness.running()
 
+    # The store now keeps the templates, tiers and customers: the service
+    # document alone applies (nothing to send), and so does a change to it.
+    assert run("service", "apply", documents[1])["devices"] == {}
+    changed = json.loads(Path(documents[1]).read_text())
+    del changed["netsla-sla:customers"]  # the service alone
+    site = changed["ietf-l3vpn-svc:l3vpn-svc"]["sites"]["site"][0]
+    access = site["site-network-accesses"]["site-network-access"][0]
+    access["service"]["svc-input-bandwidth"] = "50000000"
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    planned = run("service", "apply", str(tmp_path / "changed.json"), "--dry-run")
+    assert list(planned["devices"]) == [access["netsla-l3vpn-svc-ext:pe"]["device"]]
+
     store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
     try:
         with store.session() as session:
             repo = SlaRepository(session)
             (binding,) = repo.bindings()
             names = sorted(entry["name"] for entry in repo.template_entries())
+            tiers = sorted(entry["name"] for entry in repo.catalog_entries("tier"))
+            customers = repo.catalog_entries("customer")
     finally:
         store.close()
     assert (binding.service_id, binding.customer, binding.template) == ("acme-corp", "acme", "gold")
-    assert names == ["bronze", "gold", "silver"]
+    assert names == tiers == ["bronze", "gold", "silver"]
+    assert [(c["name"], c["tier"]) for c in customers] == [("acme", "gold")]
     assert sorted(a.device for a in binding.accesses) == ["pe1", "pe2", "pe3"]
     for access in binding.accesses:
         # Any-to-any over three sites: each access probes the two others,

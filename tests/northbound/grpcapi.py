@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 
 from controller.service import Controller
-from controller.sla.catalog import catalog_of
+from controller.sla import catalog
 from controller.store import Store, open_store
 from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding
@@ -54,13 +54,11 @@ class Api:
         return (("authorization", f"Bearer {self.tokens[who]}"),)
 
 
-def store_templates(store: Store) -> None:
-    """Store the example SLA templates as an operator's apply would."""
-    data = validated_data([Document(TEMPLATES.read_bytes(), DataFormat.JSON, str(TEMPLATES))])
+def store_catalog(store: Store) -> None:
+    """Store the examples' SLA templates, tiers and customers as an operator's apply would."""
+    docs = [Document(p.read_bytes(), DataFormat.JSON, str(p)) for p in (TEMPLATES, ACME, GLOBEX)]
     with store.session() as session:
-        repo = SlaRepository(session)
-        for name, entry in catalog_of([data]).templates.items():
-            repo.put_template(name, dict(entry))
+        catalog.store_catalog(SlaRepository(session), catalog.catalog_of([validated_data(docs)]))
 
 
 def bind_examples(store: Store) -> None:

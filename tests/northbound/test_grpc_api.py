@@ -8,6 +8,7 @@ as an SLA round stores them.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from tests.northbound.grpcapi import (
     document_without,
     documents,
     running_api,
-    store_templates,
+    store_catalog,
 )
 
 STATUS = pb.GetSlaStatusRequest(name="services/acme-corp/slaStatus")
@@ -129,7 +130,7 @@ def test_tokens_are_stored_as_salted_digests_only(tmp_path: Path) -> None:
 
 def test_a_customer_sees_only_its_own_sla_status_and_alarms(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
-        store_templates(api.store)
+        store_catalog(api.store)
         bind_examples(api.store)
         await evaluated(api)
         mine = await api.sla.GetSlaStatus(STATUS, metadata=api.auth("acme"))
@@ -162,13 +163,50 @@ def test_a_customer_sees_only_its_own_sla_status_and_alarms(tmp_path: Path) -> N
 
 def test_a_customer_cannot_apply_another_customers_service(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
-        store_templates(api.store)
+        store_catalog(api.store)
         request = pb.ApplyServicesRequest(documents=documents(TEMPLATES, GLOBEX), dry_run=True)
         got = await code_of(api.services.ApplyServices(request, metadata=api.auth("acme")))
         assert got == grpc.StatusCode.PERMISSION_DENIED
         own = pb.ApplyServicesRequest(documents=documents(TEMPLATES, ACME), dry_run=True)
         result = await api.services.ApplyServices(own, metadata=api.auth("acme"))
         assert list(result.services) == ["services/acme-corp"] and result.dry_run
+
+    run(tmp_path, scenario)
+
+
+def test_a_customer_cannot_change_its_tier(tmp_path: Path) -> None:
+    async def scenario(api: Api) -> None:
+        store_catalog(api.store)  # globex is a silver customer
+        data = json.loads(GLOBEX.read_text())
+        (customer,) = data["netsla-sla:customers"]["customer"]
+        customer["tier"] = "gold"
+        request = pb.ApplyServicesRequest(documents=[json.dumps(data)], dry_run=True)
+        err = await rpc_error(api.services.ApplyServices(request, metadata=api.auth("globex")))
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "customer 'globex'" in (err.details() or "")
+
+    run(tmp_path, scenario)
+
+
+def test_a_service_document_alone_validates_against_the_stored_catalog(tmp_path: Path) -> None:
+    async def scenario(api: Api) -> None:
+        store_catalog(api.store)
+        # The service alone, without its customer's entry, tiers or templates.
+        data = json.loads(ACME.read_text())
+        del data["netsla-sla:customers"]
+        alone = pb.ApplyServicesRequest(documents=[json.dumps(data)], dry_run=True)
+        result = await api.services.ApplyServices(alone, metadata=api.auth("acme"))
+        assert list(result.services) == ["services/acme-corp"] and result.device_changes
+        # With its customer's entry as stored: the same.
+        own = pb.ApplyServicesRequest(documents=documents(ACME), dry_run=True)
+        again = await api.services.ApplyServices(own, metadata=api.auth("acme"))
+        assert list(again.services) == ["services/acme-corp"]
+        # A customer the store does not know is still refused by validation.
+        customer = data["ietf-l3vpn-svc:l3vpn-svc"]["vpn-services"]["vpn-service"][0]
+        customer["customer-name"] = "initech"
+        unknown = pb.ApplyServicesRequest(documents=[json.dumps(data)], dry_run=True)
+        got = await code_of(api.services.ApplyServices(unknown, metadata=api.auth("operator")))
+        assert got == grpc.StatusCode.INVALID_ARGUMENT
 
     run(tmp_path, scenario)
 
@@ -270,7 +308,7 @@ async def take(stream: Any, count: int, timeout: float = 10.0) -> list[pb.SlaEve
 
 def test_alarms_stored_by_an_sla_round_are_streamed_to_their_customer(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
-        store_templates(api.store)
+        store_catalog(api.store)
         bind_examples(api.store)
         request = pb.StreamSlaEventsRequest(parent="customers/-")
         acme = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
@@ -295,7 +333,7 @@ def test_alarms_stored_by_an_sla_round_are_streamed_to_their_customer(tmp_path: 
 
 def test_a_stream_resumes_after_its_last_cursor_with_what_it_missed(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
-        store_templates(api.store)
+        store_catalog(api.store)
         bind_examples(api.store)
         request = pb.StreamSlaEventsRequest(parent="customers/acme")
         first = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
@@ -354,7 +392,7 @@ def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> N
 
     async def scenario() -> None:
         store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
-        store_templates(store)
+        store_catalog(store)
         bind_examples(store)
         hub = EventHub(store, poll_interval=60, max_backlog=2)
         await hub.start()

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from controller.store import open_store
+from controller.store.sla import SlaRepository
+
 NETSLA = str(Path(sys.executable).with_name("netsla"))
 SLA = {
     "netsla-sla:sla-templates": {
@@ -143,6 +146,36 @@ def test_bad_input_is_one_line_and_exit_2(bound: Path) -> None:
         assert done.returncode == 2, args
         assert done.stdout == ""
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_load_stores_tiers_and_customers_for_later_documents(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    loaded = netsla(tmp_path, "sla", "load", "--sla", str(examples / "sla-templates.json"))
+    assert loaded.stdout.strip() == (
+        "stored 3 SLA template(s): bronze, gold, silver; 3 tier(s): bronze, gold, silver"
+    )
+    # A file of customers alone names tiers the store now holds.
+    customers = {
+        "netsla-sla:customers": {
+            "customer": [{"name": "initech", "tier": "bronze"}, {"name": "acme", "tier": "gold"}]
+        }
+    }
+    (tmp_path / "customers.json").write_text(json.dumps(customers), encoding="utf-8")
+    more = netsla(tmp_path, "sla", "load", "--sla", str(tmp_path / "customers.json"))
+    assert more.stdout.strip() == "stored 2 customer(s): acme, initech"
+    # A customer of a tier that is neither given nor stored is refused, and nothing stored.
+    customers["netsla-sla:customers"]["customer"] = [{"name": "hooli", "tier": "platinum"}]
+    (tmp_path / "bad.json").write_text(json.dumps(customers), encoding="utf-8")
+    bad = netsla(tmp_path, "sla", "load", "--sla", str(tmp_path / "bad.json"), check=False)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "bad.json" in bad.stderr and "tier" in bad.stderr
+    store = open_store(f"sqlite:///{tmp_path / 'netsla.db'}")
+    try:
+        with store.session() as session:
+            stored = SlaRepository(session).catalog_entries("customer")
+    finally:
+        store.close()
+    assert stored == [{"name": "acme", "tier": "gold"}, {"name": "initech", "tier": "bronze"}]
 
 
 def test_json_report(bound: Path) -> None:
