@@ -103,8 +103,11 @@ def _no_device(name: str) -> DeviceDriver:
     raise ControllerError(f"device {name}: this command only reads the store")
 
 
-def open_context(database: str | None, inventory_path: Path | None) -> Context:
-    store = open_store(database)
+def open_context(
+    database: str | None, inventory_path: Path | None, *, store: Store | None = None
+) -> Context:
+    """The store (``store``, or the one at ``database``), inventory, sessions and controller."""
+    store = store or open_store(database)
     inventory = load_inventory(chosen_inventory(inventory_path))
     command = shown_command(["netsla", *sys.argv[1:]])  # what the journal records
     parts = assemble(store=store, inventory=inventory, command=command)

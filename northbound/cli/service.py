@@ -13,7 +13,7 @@ from controller.errors import InputError
 from controller.execution import RunOptions
 from controller.service import Outcome, UnknownService, services_of
 from controller.sla.catalog import catalog_of, with_stored_catalog
-from controller.store import Store
+from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
 from controller.validation import Document, validated_data
 from controller.yangmodels import DataFormat
@@ -100,8 +100,9 @@ def apply(
     SLA templates, tiers and customers the documents name may be given
     beside them (and are stored once committed) or stored already.
     """
-    ctx = open_context(database, inventory_path)
-    data = _read(documents, ctx.store)
+    store = open_store(database)
+    data = _read(documents, store)  # the documents' problems first, then the devices'
+    ctx = open_context(database, inventory_path, store=store)
     changes: dict[str, Any] = dict(services_of(data))
     ctx.controller.catalog = catalog_of(data)
     if independent and not dry_run:

@@ -71,3 +71,20 @@ def test_commands_that_reach_devices_say_the_lab_is_not_up(
         expected = f"{tmp_path / 'labs' / 'netsla' / 'inventory.yaml'}: no inventory: the lab"
         assert done.stderr.startswith(f"netsla: error: {expected} is not up (netsla lab up)")
         assert done.stderr.count("\n") == 1
+
+
+def test_a_service_documents_problems_come_before_the_missing_inventory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NETSLA_LAB_ROOT", str(tmp_path / "labs"))  # no lab up there
+    acme = Path(__file__).resolve().parents[2] / "examples" / "acme-gold-any-to-any.json"
+    database = ("--database", f"sqlite:///{tmp_path / 'x.db'}")
+    # Nothing stored: the customer's tier names no tier, whatever the devices.
+    done = _netsla("service", "apply", str(acme), "--dry-run", *database)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"netsla: error: 1 problem(s) in instance data: {acme}: ")
+    assert "dangling-leafref" in done.stderr
+    # Valid documents: then the missing lab is what stops it.
+    templates = acme.with_name("sla-templates.json")
+    done = _netsla("service", "apply", str(templates), str(acme), "--dry-run", *database)
+    assert done.returncode == 2 and "no inventory: the lab" in done.stderr, done.stderr
