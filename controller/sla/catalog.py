@@ -121,6 +121,15 @@ def stored_catalog_entries(session: Session) -> dict[str, dict[str, dict[str, An
     }
 
 
+def stored_document(session: Session) -> dict[str, Any]:
+    """The stored templates, tiers and customers as one RFC 7951 document.
+
+    ``sla load`` takes it back.
+    """
+    stored = stored_catalog_entries(session)
+    return {top: {name: list(stored[name].values())} for top, name in _LISTS if stored[name]}
+
+
 def with_stored_catalog(session: Session, documents: Sequence[Document]) -> list[Document]:
     """``documents``, after the stored templates, tiers and customers they do not define.
 
@@ -131,13 +140,13 @@ def with_stored_catalog(session: Session, documents: Sequence[Document]) -> list
     document's door.
     """
     given = [named_entries(document) for document in documents]
-    stored = stored_catalog_entries(session)
     kept: dict[str, Any] = {}
-    for top, name in _LISTS:
-        named = set().union(*(g.get(name, set()) for g in given))
-        entries = [e for key, e in stored[name].items() if key not in named]
-        if entries:
-            kept[top] = {name: entries}
+    for top, lists in stored_document(session).items():
+        for name, entries in lists.items():
+            named = set().union(*(g.get(name, set()) for g in given))
+            left = [e for e in entries if e["name"] not in named]
+            if left:
+                kept[top] = {name: left}
     if not kept:
         return list(documents)
     return [Document(json.dumps(kept), DataFormat.JSON, STORED_SOURCE), *documents]

@@ -12,7 +12,13 @@ import click
 
 from controller.sla import csvinput, rfc3339
 from controller.sla.alarms import DEFAULT_WARNING_MARGIN, service_resource
-from controller.sla.catalog import catalog_of, named_entries, store_catalog, with_stored_catalog
+from controller.sla.catalog import (
+    catalog_of,
+    named_entries,
+    store_catalog,
+    stored_document,
+    with_stored_catalog,
+)
 from controller.sla.compliance import NO_DATA_RULE
 from controller.sla.errors import SlaInputError
 from controller.sla.evaluate import Period, evaluate, format_time, report_document
@@ -20,7 +26,7 @@ from controller.sla.live import LiveConfig, ServiceOutcome, month_period
 from controller.sla.live import run as live_run
 from controller.sla.report import build as build_report
 from controller.sla.report import report_html, report_json
-from controller.sla.template import SlaTemplate, load_templates
+from controller.sla.template import SlaTemplate, load_templates, parse_templates
 from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding, ResultRecord
 from controller.validation import DocFormat, Document, validate_document, validate_documents
@@ -140,6 +146,39 @@ def load_command(*, sla_path: Path, database: str | None) -> None:
         if own.get(kind)
     ]
     click.echo(f"stored {'; '.join(stored) or 'nothing'}")
+
+
+@group.command(name="catalog")
+@database_option
+@format_option
+def catalog_command(*, database: str | None, output_format: str) -> None:
+    """The SLA templates, tiers and customers the store keeps.
+
+    ``service apply`` validates service documents against them.  With
+    ``--format json`` it is one RFC 7951 document that ``sla load`` takes back.
+    """
+    with store_at(database).session() as session:
+        document = stored_document(session)
+    if not document and output_format != "json":
+        click.echo("nothing stored: netsla sla load --sla FILE, or a committed service apply")
+        return
+    templates = parse_templates(document, source="the stored SLA catalog")
+    rows = [
+        [kind, entry["name"], _catalog_detail(kind, entry, templates)]
+        for top in document.values()
+        for kind, entries in top.items()
+        for entry in entries
+    ]
+    emit(document, output_format, headers=["LIST", "NAME", "WHAT"], rows=lambda _d: rows)
+
+
+def _catalog_detail(kind: str, entry: dict[str, Any], templates: dict[str, SlaTemplate]) -> str:
+    if kind == "tier":
+        return f"rank {entry['rank']}, default template {entry['default-sla-template']}"
+    if kind == "customer":
+        return f"tier {entry['tier']}"
+    objectives = templates[entry["name"]].objectives
+    return ", ".join(f"{metric} {value}" for metric, value in objectives.items())
 
 
 def _access(text: str) -> Access:

@@ -178,6 +178,29 @@ def test_load_stores_tiers_and_customers_for_later_documents(tmp_path: Path) -> 
     assert stored == [{"name": "acme", "tier": "gold"}, {"name": "initech", "tier": "bronze"}]
 
 
+def test_catalog_shows_what_is_stored_and_loads_back(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    assert netsla(tmp_path, "sla", "catalog", "--format", "json").stdout.strip() == "{}"
+    assert "nothing stored" in netsla(tmp_path, "sla", "catalog").stdout
+    documents = [examples / "sla-templates.json", examples / "globex-silver-hub-spoke.json"]
+    for path in documents:
+        data = json.loads(path.read_text())
+        data.pop("ietf-l3vpn-svc:l3vpn-svc", None)  # the netsla-sla part only
+        (tmp_path / path.name).write_text(json.dumps(data), encoding="utf-8")
+        netsla(tmp_path, "sla", "load", "--sla", str(tmp_path / path.name))
+    table = netsla(tmp_path, "sla", "catalog").stdout.splitlines()
+    assert "customer      globex  tier silver" in table
+    assert "tier          gold    rank 1, default template gold" in table
+    gold = next(line for line in table if line.startswith("sla-template  gold"))
+    assert "delay-ms 30," in gold  # as written, though validation gives 30.0
+    exported = netsla(tmp_path, "sla", "catalog", "--format", "json").stdout
+    (tmp_path / "catalog.json").write_text(exported, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    netsla(elsewhere, "sla", "load", "--sla", str(tmp_path / "catalog.json"))
+    assert netsla(elsewhere, "sla", "catalog", "--format", "json").stdout == exported
+
+
 def test_json_report(bound: Path) -> None:
     done = netsla(
         bound,
