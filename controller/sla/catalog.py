@@ -24,8 +24,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from lxml import etree
 from sqlalchemy.orm import Session
 
+from controller.documents import DocumentRefused, JsonDocument, Limits, XmlDocument
 from controller.render.l3sm import Access as ServiceAccess
 from controller.render.l3sm import Service
 from controller.render.netsla_router import probe_owner
@@ -37,6 +39,7 @@ from controller.store.slarecords import Access, Binding
 from controller.validation import Document
 from controller.yangmodels import DataFormat
 
+NAMESPACE = "urn:netsla:yang:netsla-sla"
 TEMPLATES = "netsla-sla:sla-templates"
 TIERS = "netsla-sla:tiers"
 CUSTOMERS = "netsla-sla:customers"
@@ -155,14 +158,17 @@ def with_stored_catalog(session: Session, documents: Sequence[Document]) -> list
 def named_entries(document: Document) -> dict[str, set[str]]:
     """The names of the templates, tiers and customers a document (not yet validated) defines.
 
-    Keyed by list: ``sla-template``, ``tier``, ``customer``.
-
-    Read leniently: a document that is not JSON, or not shaped as expected,
+    Keyed by list: ``sla-template``, ``tier``, ``customer``.  The document
+    is read as validation reads it (:mod:`controller.documents`, JSON or
+    XML), leniently: one that cannot be read, or is not shaped as expected,
     defines nothing here and is reported by its validation.
     """
+    text = document.text.encode() if isinstance(document.text, str) else document.text
     try:
-        data = json.loads(document.text)
-    except ValueError:
+        if document.fmt is DataFormat.XML:
+            return _xml_names(XmlDocument(text, Limits()))
+        data = JsonDocument(text, Limits()).data
+    except DocumentRefused:
         return {}
     found: dict[str, set[str]] = {}
     for top, name in _LISTS:
@@ -172,6 +178,21 @@ def named_entries(document: Document) -> dict[str, set[str]]:
             key = _member(entry, "name")
             if isinstance(key, str):
                 found.setdefault(name, set()).add(key)
+    return found
+
+
+def _xml_names(document: XmlDocument) -> dict[str, set[str]]:
+    tops = {top.rpartition(":")[2]: name for top, name in _LISTS}
+    found: dict[str, set[str]] = {}
+    for top in document.tops:
+        tag = etree.QName(top)
+        name = tops.get(tag.localname) if tag.namespace == NAMESPACE else None
+        if name is None:
+            continue
+        for entry in top.iterchildren(f"{{{NAMESPACE}}}{name}"):
+            key = entry.findtext(f"{{{NAMESPACE}}}name")
+            if key is not None:
+                found.setdefault(name, set()).add(key.strip())
     return found
 
 

@@ -3,7 +3,9 @@
 The files are validated together, as one datastore (a service file may
 refer to the SLA templates of another), and every problem of every file is
 printed: ``FILE: PATH: CODE: message``.  Exit status 2 when any problem is
-found, 0 when all files are valid.
+found, 0 when all files are valid.  With ``--stored-catalog`` the store's
+SLA templates, tiers and customers are validated with them, as
+``service apply`` does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from controller.sla.catalog import with_stored_catalog
+from controller.store import open_store
 from controller.validation import (
     DocFormat,
     Document,
@@ -22,6 +26,7 @@ from controller.validation import (
     ValidationResult,
     validate_documents,
 )
+from northbound.cli.options import database_option
 from northbound.cli.output import EXIT_BAD_INPUT, OutputFormat, emit_json, format_option
 
 _SUFFIXES = {".json": DocFormat.JSON, ".xml": DocFormat.XML}
@@ -89,15 +94,28 @@ def _report(files: list[str], problems: list[Problem], output_format: str) -> No
     show_default=True,
     help="Refuse documents larger than this.",
 )
+@click.option(
+    "--stored-catalog",
+    is_flag=True,
+    help="Validate with the SLA templates, tiers and customers the store keeps "
+    "(those the files do not define), as service apply does.",
+)
+@database_option
 @format_option
 def command(
+    *,
     files: tuple[Path, ...],
     input_format: str | None,
     max_problems: int,
     max_bytes: int,
+    stored_catalog: bool,
+    database: str | None,
     output_format: str,
 ) -> None:
-    """Validate YANG instance documents (RFC 7951 JSON or XML) together."""
+    """Validate YANG instance documents (RFC 7951 JSON or XML) together.
+
+    Only the files, unless --stored-catalog: then the store (--database) too.
+    """
     limits = Limits(max_bytes=max_bytes, max_problems=max_problems)
     fmt = DocFormat(input_format) if input_format else None
     documents: list[Document] = []
@@ -108,6 +126,9 @@ def command(
             problems.append(read)
         else:
             documents.append(read)
+    if stored_catalog and documents:
+        with open_store(database).session() as session:
+            documents = with_stored_catalog(session, documents)
     result = validate_documents(documents, limits=limits) if documents else ValidationResult(())
     problems.extend(result.problems)
     _report([str(f) for f in files], problems, output_format)

@@ -56,3 +56,26 @@ def test_unknown_suffix_needs_input_format(tmp_path: Path) -> None:
     assert run(str(doc)).exit_code == 2
     assert run("--input-format", "json", str(doc)).exit_code == 2  # alone: leafrefs dangle
     assert "unreadable" not in run("--input-format", "json", str(doc)).output
+
+
+def test_stored_catalog_validates_a_service_alone(tmp_path: Path) -> None:
+    files = {f.name: f for f in EXAMPLE_FILES}
+    templates, acme = files["sla-templates.json"], files["acme-gold-any-to-any.json"]
+    database = f"sqlite:///{tmp_path / 'netsla.db'}"
+    assert run(str(acme)).exit_code == 2  # its customer's tier is in no file
+    assert run("--stored-catalog", "--database", database, str(acme)).exit_code == 2  # nor stored
+    loaded = CliRunner().invoke(
+        cli, ["sla", "load", "--sla", str(templates), "--database", database]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    result = run("--stored-catalog", "--database", database, str(acme))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"{acme}: ok"]
+    # An XML document's tier takes the stored one's place (no duplicate gold).
+    tier = tmp_path / "gold.xml"
+    tier.write_text(
+        '<tiers xmlns="urn:netsla:yang:netsla-sla"><tier><name>gold</name><rank>1</rank>'
+        "<default-sla-template>silver</default-sla-template></tier></tiers>"
+    )
+    result = run("--stored-catalog", "--database", database, str(tier), str(acme))
+    assert result.exit_code == 0, result.output
