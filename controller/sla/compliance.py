@@ -91,6 +91,7 @@ _NO_DATA_REASONS = {
     Metric.AVAILABILITY_PERCENT: "no interval with probe packets sent",
     Metric.MTTR_MINUTES: "no incident cleared in the period (MTTR needs at least one)",
     Metric.PROVISIONING_DAYS: "no order delivered in the period",
+    Metric.TICKET_RESPONSE_MINUTES: "no incident opened in the period",
 }
 
 

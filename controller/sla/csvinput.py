@@ -31,6 +31,7 @@ from controller.sla.process import Incident, Order
 
 SAMPLE_HEADER = ("time", "probe", "seq", "delay_ms")
 INCIDENT_HEADER = ("id", "opened", "cleared", "excluded")
+INCIDENT_OPTIONAL = ("responded",)
 ORDER_HEADER = ("id", "ordered", "delivered")
 DEFAULT_BLOCK_BYTES = 1 << 24
 _SLOW_PATH_ROWS = 65536
@@ -300,10 +301,15 @@ def _probes(column: _Column, fail_first: _Failer) -> tuple[NDArray[np.intp], tup
 
 
 def read_incidents(path: Path) -> list[Incident]:
-    """Incidents of ``incidents.csv`` (``id,opened,cleared,excluded``; empty cleared: open)."""
+    """Incidents of ``incidents.csv``: ``id,opened,cleared,excluded[,responded]``.
+
+    An empty ``cleared``: still open; an empty or absent ``responded``: no
+    response recorded (the first response to the ticket, for
+    ticket-response-minutes).
+    """
     incidents = []
-    for row, record in _records(path, INCIDENT_HEADER):
-        ident, opened, cleared, excluded = record
+    for row, record in _records(path, INCIDENT_HEADER, INCIDENT_OPTIONAL):
+        ident, opened, cleared, excluded, responded = record
         if excluded not in ("true", "false"):
             problem = f"excluded {excluded!r} is not true or false"
             raise SlaInputError(source=str(path), row=row, problem=problem)
@@ -311,8 +317,18 @@ def read_incidents(path: Path) -> list[Incident]:
         cleared_us = _time(cleared, "cleared", path, row) if cleared else None
         if cleared_us is not None and cleared_us < opened_us:
             raise SlaInputError(source=str(path), row=row, problem="cleared is before opened")
-        incidents.append(Incident(id=ident, opened_us=opened_us, cleared_us=cleared_us,
-                                  excluded=excluded == "true"))  # fmt: skip
+        responded_us = _time(responded, "responded", path, row) if responded else None
+        if responded_us is not None and responded_us < opened_us:
+            raise SlaInputError(source=str(path), row=row, problem="responded is before opened")
+        incidents.append(
+            Incident(
+                id=ident,
+                opened_us=opened_us,
+                cleared_us=cleared_us,
+                excluded=excluded == "true",
+                responded_us=responded_us,
+            )
+        )
     return incidents
 
 
@@ -328,7 +344,13 @@ def read_orders(path: Path) -> list[Order]:
     return orders
 
 
-def _records(path: Path, header: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+def _records(
+    path: Path, header: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, list[str]]]:
+    """The file's rows under ``header``, which may go on with the ``optional`` columns.
+
+    A row of a file without the optional columns is given them empty.
+    """
     source = str(path)
     try:
         stream = path.open(encoding="utf-8-sig", newline="")
@@ -337,18 +359,19 @@ def _records(path: Path, header: tuple[str, ...]) -> Iterator[tuple[int, list[st
     with stream:
         reader = csv.reader(stream, strict=True)
         try:
-            if tuple(next(reader, [])) != header:
-                raise SlaInputError(
-                    source=source, row=1, problem=f"header must be {','.join(header)}"
-                )
+            found = tuple(next(reader, []))
+            if found not in (header, header + optional):
+                expected = ",".join(header) + "".join(f"[,{o}]" for o in optional)
+                raise SlaInputError(source=source, row=1, problem=f"header must be {expected}")
+            missing = [""] * (len(header) + len(optional) - len(found))
             row = 1
             for record in reader:
                 row, end = row + 1, reader.line_num
-                if record and len(record) != len(header):
-                    problem = f"expected {len(header)} fields, found {len(record)}"
+                if record and len(record) != len(found):
+                    problem = f"expected {len(found)} fields, found {len(record)}"
                     raise SlaInputError(source=source, row=row, problem=problem)
                 if record:
-                    yield row, record
+                    yield row, record + missing
                 row = end
         except (csv.Error, UnicodeDecodeError) as exc:
             raise SlaInputError(

@@ -180,8 +180,13 @@ def evaluate(
     samples: Iterable[SampleChunk],
     incidents: Iterable[process.Incident] | None = None,
     orders: Iterable[process.Order] | None = None,
+    as_of_us: int | None = None,
 ) -> SlaReport:
-    """Evaluate ``template`` over ``period``: metrics, per-probe values, compliance, credits."""
+    """Evaluate ``template`` over ``period``: metrics, per-probe values, compliance, credits.
+
+    ``as_of_us``: when the evaluation is made, for a period not over yet (a
+    ticket still unanswered counts until then, not until the period's end).
+    """
     accumulator = SampleAccumulator(
         period=period, interval_minutes=template.availability.interval_minutes
     )
@@ -192,6 +197,9 @@ def evaluate(
     window = {"start_us": period.start_us, "end_us": period.end_us}
     metrics[Metric.MTTR_MINUTES] = process.mttr_minutes(incidents or (), **window)
     metrics[Metric.PROVISIONING_DAYS] = process.provisioning_days(orders or (), **window)
+    metrics[Metric.TICKET_RESPONSE_MINUTES] = process.ticket_response_minutes(
+        incidents or (), **window, as_of_us=as_of_us
+    )
     return SlaReport(template=template, period=period, metrics=metrics, probes=probes,
                      compliance=assess(template, metrics))  # fmt: skip
 

@@ -106,8 +106,22 @@ def clear(repo: SlaRepository, incident_id: int, *, at_us: int) -> IncidentRecor
     return result
 
 
+def respond(repo: SlaRepository, incident_id: int, *, at_us: int) -> IncidentRecord:
+    """Record the operator's first response to an incident (ticket-response-minutes)."""
+    found = _existing(repo, incident_id)
+    if found.responded_us is not None:
+        raise SlaInputError(source=f"incident {incident_id}", problem="already responded to")
+    if at_us < found.opened_us:
+        raise SlaInputError(
+            source=f"incident {incident_id}", problem="cannot be responded to before it was opened"
+        )
+    result = repo.set_incident(incident_id, responded_us=at_us)
+    assert result is not None
+    return result
+
+
 def exclude(repo: SlaRepository, incident_id: int, *, excluded: bool = True) -> IncidentRecord:
-    """Mark an incident excluded from MTTR (or count it again)."""
+    """Mark an incident excluded from MTTR and ticket response (or count it again)."""
     _existing(repo, incident_id)
     result = repo.set_incident(incident_id, excluded=excluded)
     assert result is not None
@@ -124,7 +138,13 @@ def _existing(repo: SlaRepository, incident_id: int) -> IncidentRecord:
 def for_engine(records: Iterable[IncidentRecord]) -> list[Incident]:
     """The engine's view of stored incidents (:class:`controller.sla.process.Incident`)."""
     return [
-        Incident(id=str(r.id), opened_us=r.opened_us, cleared_us=r.cleared_us, excluded=r.excluded)
+        Incident(
+            id=str(r.id),
+            opened_us=r.opened_us,
+            cleared_us=r.cleared_us,
+            excluded=r.excluded,
+            responded_us=r.responded_us,
+        )
         for r in records
     ]
 

@@ -173,7 +173,12 @@ def evaluate_service(
 ) -> SlaReport:
     """The engine's report of one service over ``window``, outages included in availability."""
     report = evaluate(
-        sla, period=window, samples=inputs.samples, incidents=inputs.incidents, orders=inputs.orders
+        sla,
+        period=window,
+        samples=inputs.samples,
+        incidents=inputs.incidents,
+        orders=inputs.orders,
+        as_of_us=now_us,
     )
     reach = []
     for chunk in reachability_chunks(inputs, window=window, now_us=now_us, step_us=step_us):

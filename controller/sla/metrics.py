@@ -3,7 +3,7 @@
 Network metrics follow ITU-T Y.1540 (IPTD clause 6.2, IPDV as stated by
 Y.1541 clause 5.3, IPLR clause 6.4, IP service availability clause 7);
 process metrics follow the hybrid-SLA practice of ITU-T M.3342 / E.800
-(time to restore service, time to provide service).
+(time to restore service, time to provide service, trouble ticket response).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Metric(StrEnum):
     AVAILABILITY_PERCENT = "availability-percent"
     MTTR_MINUTES = "mttr-minutes"
     PROVISIONING_DAYS = "provisioning-days"
+    TICKET_RESPONSE_MINUTES = "ticket-response-minutes"
 
     @property
     def higher_is_better(self) -> bool:
@@ -31,4 +32,8 @@ NETWORK_METRICS: tuple[Metric, ...] = (
     Metric.LOSS_RATIO,
     Metric.AVAILABILITY_PERCENT,
 )
-PROCESS_METRICS: tuple[Metric, ...] = (Metric.MTTR_MINUTES, Metric.PROVISIONING_DAYS)
+PROCESS_METRICS: tuple[Metric, ...] = (
+    Metric.MTTR_MINUTES,
+    Metric.PROVISIONING_DAYS,
+    Metric.TICKET_RESPONSE_MINUTES,
+)

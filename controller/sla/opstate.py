@@ -26,6 +26,7 @@ _DIGITS = {
     Metric.AVAILABILITY_PERCENT: 3,
     Metric.MTTR_MINUTES: 3,
     Metric.PROVISIONING_DAYS: 3,
+    Metric.TICKET_RESPONSE_MINUTES: 3,
 }
 
 

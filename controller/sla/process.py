@@ -8,6 +8,12 @@
   in the period in which it is cleared.
 - provisioning-days: the longest time to provide service, the largest
   (delivered - ordered) over the orders delivered within [from, to).
+- ticket-response-minutes: the longest trouble ticket response time, the
+  largest (response - opened) over the incidents *opened* within
+  [from, to) that are not excluded; the response is the operator's first
+  response, or the clearing if that came first (restoring service answers
+  the ticket), even after ``to``; a ticket with neither counts until
+  ``to``, so an unanswered ticket cannot keep a period compliant.
 
 Times are microseconds since the epoch; results are exact fractions.
 """
@@ -28,6 +34,7 @@ class Incident:
     opened_us: int
     cleared_us: int | None
     excluded: bool = False
+    responded_us: int | None = None  # the operator's first response, if recorded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,3 +68,28 @@ def provisioning_days(orders: Iterable[Order], *, start_us: int, end_us: int) ->
     if not durations:
         return None
     return Fraction(max(durations), US_PER_DAY)
+
+
+def ticket_response_minutes(
+    incidents: Iterable[Incident], *, start_us: int, end_us: int, as_of_us: int | None = None
+) -> Fraction | None:
+    """Longest response time in minutes of the tickets opened in the period; ``None`` if none.
+
+    A ticket still unanswered counts until the period's end, or until
+    ``as_of_us`` (the evaluation's time) when that comes first.
+    """
+    until = end_us if as_of_us is None else min(end_us, as_of_us)
+    durations = [
+        _answered_us(incident, until) - incident.opened_us
+        for incident in incidents
+        if start_us <= incident.opened_us < until and not incident.excluded
+    ]
+    if not durations:
+        return None
+    return Fraction(max(durations), US_PER_MINUTE)
+
+
+def _answered_us(incident: Incident, until_us: int) -> int:
+    """When the ticket was answered: its first response or clearing; ``until_us`` if neither."""
+    answers = [t for t in (incident.responded_us, incident.cleared_us) if t is not None]
+    return min(answers) if answers else until_us

@@ -117,6 +117,7 @@ class SlaIncidentRow(Base):
     service_id: Mapped[str] = mapped_column(String(_NAME), index=True)
     opened_us: Mapped[int] = mapped_column(BigInteger)
     cleared_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    responded_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # first response
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: opened by hand
     text: Mapped[str] = mapped_column(Text, default="")
@@ -273,14 +274,24 @@ class SlaRepository:
         return None if row is None else incident_from_row(row)
 
     def set_incident(
-        self, incident_id: int, *, cleared_us: int | None = None, excluded: bool | None = None
+        self,
+        incident_id: int,
+        *,
+        cleared_us: int | None = None,
+        excluded: bool | None = None,
+        responded_us: int | None = None,
     ) -> IncidentRecord | None:
-        """Set the clear time and/or the excluded mark; ``None`` leaves a field as it is."""
+        """Set the clear time, the excluded mark and/or the first response time.
+
+        ``None`` leaves a field as it is.
+        """
         row = self.session.get(SlaIncidentRow, incident_id)
         if row is None:
             return None
         if cleared_us is not None:
             row.cleared_us = cleared_us
+        if responded_us is not None:
+            row.responded_us = responded_us
         if excluded is not None:
             row.excluded = excluded
         return incident_from_row(row)

@@ -54,6 +54,7 @@ class IncidentRecord:
     excluded: bool
     event_id: int | None
     text: str
+    responded_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +134,7 @@ def incident_from_row(row: SlaIncidentRow) -> IncidentRecord:
         excluded=row.excluded,
         event_id=row.event_id,
         text=row.text,
+        responded_us=row.responded_us,
     )
 
 

@@ -1,4 +1,4 @@
-"""``netsla incident``: trouble tickets of services (MTTR, ITU-T E.800)."""
+"""``netsla incident``: trouble tickets of services (MTTR, ITU-T E.800; ticket response)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,21 @@ from northbound.cli.slastore import store_at, time_us
 
 @click.group(name="incident")
 def group() -> None:
-    """Incidents of services: opened from outages or by hand; excluded ones skip MTTR."""
+    """Incidents (trouble tickets) of services: opened from outages or by hand.
+
+    MTTR runs from opening to clearing, the ticket response time from
+    opening to the first response (or the clearing); excluded incidents
+    count in neither.
+    """
 
 
 def _document(incident: IncidentRecord) -> dict[str, Any]:
-    cleared = incident.cleared_us
+    cleared, responded = incident.cleared_us, incident.responded_us
     return {
         "id": incident.id,
         "service": incident.service_id,
         "opened": format_time(incident.opened_us),
+        "responded": None if responded is None else format_time(responded),
         "cleared": None if cleared is None else format_time(cleared),
         "excluded": incident.excluded,
         "origin": "manual" if incident.event_id is None else f"event {incident.event_id}",
@@ -34,15 +40,15 @@ def _document(incident: IncidentRecord) -> dict[str, Any]:
     }
 
 
+_COLUMNS = ("id", "service", "opened", "responded", "cleared", "excluded", "origin", "text")
+
+
 def _show(items: list[dict[str, Any]], output_format: str) -> None:
     emit(
         items,
         output_format,
-        headers=["id", "service", "opened", "cleared", "excluded", "origin", "text"],
-        rows=lambda data: [
-            [d[k] for k in ("id", "service", "opened", "cleared", "excluded", "origin", "text")]
-            for d in data
-        ],
+        headers=list(_COLUMNS),
+        rows=lambda data: [[d[k] for k in _COLUMNS] for d in data],
     )
 
 
@@ -82,15 +88,31 @@ def clear_command(
     _show([_document(incident)], output_format)
 
 
+@group.command(name="respond")
+@click.argument("incident_id", type=int)
+@click.option("--at", "at", help="When the operator first responded (RFC 3339; default now).")
+@database_option
+@format_option
+def respond_command(
+    *, incident_id: int, at: str | None, database: str | None, output_format: str
+) -> None:
+    """Record the first response to an incident (its ticket response time ends there)."""
+    responded = time_us("--at", at)
+    with store_at(database).session() as session:
+        incident = incidents.respond(SlaRepository(session), incident_id, at_us=responded)
+    _show([_document(incident)], output_format)
+
+
 @group.command(name="exclude")
 @click.argument("incident_id", type=int)
-@click.option("--undo", is_flag=True, help="Count the incident in MTTR again.")
+@click.option("--undo", is_flag=True, help="Count the incident again.")
 @database_option
 @format_option
 def exclude_command(
     *, incident_id: int, undo: bool, database: str | None, output_format: str
 ) -> None:
-    """Mark an incident excluded from MTTR (planned maintenance, the customer's cause)."""
+    """Mark an incident excluded from MTTR and ticket response (planned maintenance,
+    the customer's cause)."""
     with store_at(database).session() as session:
         incident = incidents.exclude(SlaRepository(session), incident_id, excluded=not undo)
     _show([_document(incident)], output_format)

@@ -92,6 +92,12 @@ def test_incidents_by_hand_and_a_round_with_alarms(bound: Path) -> None:
         "json",
     )
     [incident] = json.loads(opened.stdout)
+    assert incident["responded"] is None
+    ident = str(incident["id"])
+    responded = netsla(bound, "incident", "respond", ident, "--at", "2026-11-03T00:10:00Z")
+    assert "2026-11-03T00:10:00Z" in responded.stdout
+    again = netsla(bound, "incident", "respond", ident, check=False)
+    assert again.returncode == 2 and "already responded to" in again.stderr
     netsla(bound, "incident", "clear", str(incident["id"]), "--at", "2026-11-03T01:00:00Z")
     rounds = netsla(
         bound,

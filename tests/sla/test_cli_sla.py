@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,6 +112,8 @@ def test_evaluate_prints_the_hand_computed_report(files: dict[str, Path]) -> Non
         },
     }
     # MTTR: i1 (opened before the period, 240 min) and i2 (600 min); i3 excluded.
+    # Ticket response: of the tickets opened in the period, i2 alone (no response
+    # recorded: its clearing answered it, 600 min); i1 opened before, i3 excluded.
     assert report["metrics"] == {
         "delay-ms": 30.0,
         "delay-variation-ms": 20.0,
@@ -117,6 +121,7 @@ def test_evaluate_prints_the_hand_computed_report(files: dict[str, Path]) -> Non
         "availability-percent": 50.0,
         "mttr-minutes": 420.0,
         "provisioning-days": 13.0,
+        "ticket-response-minutes": 600.0,
     }
     # Objectives: delay 30 (met, the template's own wins over class 0's 100), IPDV 50 and
     # IPLR 0.001 from Y.1541 class 0 (met), availability (violated), MTTR (violated).
@@ -127,6 +132,36 @@ def test_evaluate_prints_the_hand_computed_report(files: dict[str, Path]) -> Non
     assert report["compliant"] is False
     assert report["credit-percent"] == 25.0  # 10 + 20 capped at 25
     assert report["template"] == "gold" and report["from"] == FROM and report["to"] == TO
+
+
+def test_ticket_response_is_the_longest_wait_for_an_answer(files: dict[str, Path]) -> None:
+    sla: Any = copy.deepcopy(SLA)
+    sla["netsla-sla:sla-templates"]["sla-template"][0]["objectives"]["ticket-response-minutes"] = (
+        "30"
+    )
+    files["sla"].write_text(json.dumps(sla))
+    # i2 answered 20 min after opening, cleared later; i4 answered by its clearing
+    # (25 min) though its response was recorded after; i3 excluded.
+    files["incidents"].write_text(
+        "id,opened,cleared,excluded,responded\n"
+        "i1,2026-10-31T22:00:00Z,2026-11-01T02:00:00Z,false,\n"
+        "i2,2026-11-10T00:00:00Z,2026-11-10T10:00:00Z,false,2026-11-10T00:20:00Z\n"
+        "i3,2026-11-11T00:00:00Z,2026-11-12T00:00:00Z,true,2026-11-11T05:00:00Z\n"
+        "i4,2026-11-12T00:00:00Z,2026-11-12T00:25:00Z,false,2026-11-12T01:00:00Z\n"
+    )
+    report = json.loads(_run(files, "--incidents", str(files["incidents"])).stdout)
+    assert report["metrics"]["ticket-response-minutes"] == 25.0
+    assert "ticket-response-minutes" not in {v["metric"] for v in report["violations"]}
+    # A ticket nobody answered by the period's end counts until then: 1 h 30 min.
+    with files["incidents"].open("a") as more:
+        more.write("i5,2026-11-30T22:30:00Z,,false,\n")
+    report = json.loads(_run(files, "--incidents", str(files["incidents"])).stdout)
+    assert report["metrics"]["ticket-response-minutes"] == 90.0
+    assert {"metric": "ticket-response-minutes", "objective": 30.0, "measured": 90.0} in report[
+        "violations"
+    ]
+    files["incidents"].write_text(INCIDENTS.replace("excluded\n", "excluded,responded\n", 1))
+    assert _run(files, "--incidents", str(files["incidents"])).returncode == 2  # 4 fields a row
 
 
 def test_metrics_without_input_are_null_and_no_data(files: dict[str, Path]) -> None:

@@ -86,6 +86,7 @@ def test_hand_computed_probes_and_service() -> None:
         "availability-percent": 0.0,
         "mttr-minutes": None,
         "provisioning-days": None,
+        "ticket-response-minutes": None,
     }
     assert report["violations"] == [
         {"metric": "availability-percent", "objective": 99.0, "measured": 0.0}

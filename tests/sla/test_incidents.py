@@ -109,6 +109,35 @@ def test_incidents_by_hand(tmp_path: Path) -> None:
     assert report.metrics[Metric.MTTR_MINUTES] == 60  # the excluded 10 minutes do not count
 
 
+def test_the_first_response_ends_a_tickets_response_time(tmp_path: Path) -> None:
+    with sqlite_store(tmp_path) as store, repository(store) as repo:
+        answered = repo.open_incident(service_id="vpn1", opened_us=10 * MIN)
+        restored = repo.open_incident(service_id="vpn1", opened_us=20 * MIN)
+        waiting = repo.open_incident(service_id="vpn1", opened_us=90 * MIN)
+        incidents.respond(repo, answered.id, at_us=25 * MIN)
+        incidents.clear(repo, answered.id, at_us=70 * MIN)
+        incidents.clear(repo, restored.id, at_us=60 * MIN)  # restored unanswered: 40 min
+        with pytest.raises(SlaInputError, match="already responded to"):
+            incidents.respond(repo, answered.id, at_us=30 * MIN)
+        with pytest.raises(SlaInputError, match="before it was opened"):
+            incidents.respond(repo, waiting.id, at_us=80 * MIN)
+        with pytest.raises(SlaInputError, match="no such incident"):
+            incidents.respond(repo, 999, at_us=80 * MIN)
+        assert repo.incident(answered.id).responded_us == 25 * MIN  # type: ignore[union-attr]
+        counted = incidents.for_engine(repo.incidents(service_id="vpn1"))
+
+    def response(end: int, as_of: int | None = None) -> object:
+        period = Period(start_us=0, end_us=end * MIN)
+        at = None if as_of is None else as_of * MIN
+        report = evaluate(gold(), period=period, samples=[], incidents=counted, as_of_us=at)
+        return report.metrics[Metric.TICKET_RESPONSE_MINUTES]
+
+    assert response(85) == 40  # 15 (answered) and 40 (restored); the third not yet opened
+    assert response(150) == 60  # the unanswered one has waited 60 minutes by the end
+    assert response(150, as_of=140) == 50  # evaluated before the period's end: until then
+    assert response(150, as_of=120) == 40  # 30 minutes so far: the restored one's 40 leads
+
+
 def test_orders_keep_first_submission_and_first_delivery(tmp_path: Path) -> None:
     day = datetime(2026, 11, 2, tzinfo=UTC)
     with sqlite_store(tmp_path) as store:

@@ -28,7 +28,7 @@ class yc_objectives_netsla_sla__sla_templates_sla_template_objectives(PybindBase
 bound except availability-percent, a lower bound; an
 absent objective is not evaluated.
   """
-  __slots__ = ('_path_helper', '_extmethods', '__delay_ms','__delay_variation_ms','__loss_ratio','__availability_percent','__mttr_minutes','__provisioning_days',)
+  __slots__ = ('_path_helper', '_extmethods', '__delay_ms','__delay_variation_ms','__loss_ratio','__availability_percent','__mttr_minutes','__provisioning_days','__ticket_response_minutes',)
 
   _yang_name = 'objectives'
   _yang_namespace = 'urn:netsla:yang:netsla-sla'
@@ -46,6 +46,7 @@ absent objective is not evaluated.
     self.__availability_percent = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..100']}), is_leaf=True, yang_name="availability-percent", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='percent', is_config=True)
     self.__mttr_minutes = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="mttr-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)
     self.__provisioning_days = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="provisioning-days", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)
+    self.__ticket_response_minutes = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)
 
     load = kwargs.pop("load", None)
     if args:
@@ -317,15 +318,61 @@ acceptance to the service being in use.
   def _unset_provisioning_days(self):
     self.__provisioning_days = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="provisioning-days", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)
 
+
+  def _get_ticket_response_minutes(self):
+    """
+    Getter method for ticket_response_minutes, mapped from YANG variable /sla_templates/sla_template/objectives/ticket_response_minutes (quantity)
+
+    YANG Description: Trouble ticket response time, in minutes: the longest time
+from a ticket's opening to the operator's first response
+(its clearing if that came first), over the tickets opened
+in the period that are not excluded.  A ticket with neither
+counts until the period's end.
+    """
+    return self.__ticket_response_minutes
+      
+  def _set_ticket_response_minutes(self, v, load=False):
+    """
+    Setter method for ticket_response_minutes, mapped from YANG variable /sla_templates/sla_template/objectives/ticket_response_minutes (quantity)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_ticket_response_minutes is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_ticket_response_minutes() directly.
+
+    YANG Description: Trouble ticket response time, in minutes: the longest time
+from a ticket's opening to the operator's first response
+(its clearing if that came first), over the tickets opened
+in the period that are not excluded.  A ticket with neither
+counts until the period's end.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """ticket_response_minutes must be of a type compatible with quantity""",
+          'defined-type': "netsla-sla:quantity",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)""",
+        })
+
+    self.__ticket_response_minutes = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_ticket_response_minutes(self):
+    self.__ticket_response_minutes = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=True)
+
   delay_ms = __builtin__.property(_get_delay_ms, _set_delay_ms)
   delay_variation_ms = __builtin__.property(_get_delay_variation_ms, _set_delay_variation_ms)
   loss_ratio = __builtin__.property(_get_loss_ratio, _set_loss_ratio)
   availability_percent = __builtin__.property(_get_availability_percent, _set_availability_percent)
   mttr_minutes = __builtin__.property(_get_mttr_minutes, _set_mttr_minutes)
   provisioning_days = __builtin__.property(_get_provisioning_days, _set_provisioning_days)
+  ticket_response_minutes = __builtin__.property(_get_ticket_response_minutes, _set_ticket_response_minutes)
 
 
-  _pyangbind_elements = OrderedDict([('delay_ms', delay_ms), ('delay_variation_ms', delay_variation_ms), ('loss_ratio', loss_ratio), ('availability_percent', availability_percent), ('mttr_minutes', mttr_minutes), ('provisioning_days', provisioning_days), ])
+  _pyangbind_elements = OrderedDict([('delay_ms', delay_ms), ('delay_variation_ms', delay_variation_ms), ('loss_ratio', loss_ratio), ('availability_percent', availability_percent), ('mttr_minutes', mttr_minutes), ('provisioning_days', provisioning_days), ('ticket_response_minutes', ticket_response_minutes), ])
 
 
 class yc_availability_netsla_sla__sla_templates_sla_template_availability(PybindBase):
@@ -660,7 +707,7 @@ class yc_credit_netsla_sla__sla_templates_sla_template_credits_credit(PybindBase
     self._path_helper = False
 
     self._extmethods = False
-    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)
+    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)
     self.__credit_percent = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..100']}), is_leaf=True, yang_name="credit-percent", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='percent', is_config=True)
 
     load = kwargs.pop("load", None)
@@ -716,12 +763,12 @@ class yc_credit_netsla_sla__sla_templates_sla_template_credits_credit(PybindBase
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
           'error-string': """metric must be of a type compatible with metric""",
           'defined-type': "netsla-sla:metric",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)""",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)""",
         })
 
     self.__metric = t
@@ -729,7 +776,7 @@ class yc_credit_netsla_sla__sla_templates_sla_template_credits_credit(PybindBase
       self._set()
 
   def _unset_metric(self):
-    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)
+    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=True)
 
 
   def _get_credit_percent(self):
@@ -1800,7 +1847,7 @@ class yc_measured_netsla_sla__customers_customer_sla_periods_period_measured(Pyb
   YANG Description: Values measured over the period, in the units of the
 objectives.
   """
-  __slots__ = ('_path_helper', '_extmethods', '__delay_ms','__delay_variation_ms','__loss_ratio','__availability_percent','__mttr_minutes','__provisioning_days','__unavailable_intervals','__excluded_minutes',)
+  __slots__ = ('_path_helper', '_extmethods', '__delay_ms','__delay_variation_ms','__loss_ratio','__availability_percent','__mttr_minutes','__provisioning_days','__ticket_response_minutes','__unavailable_intervals','__excluded_minutes',)
 
   _yang_name = 'measured'
   _yang_namespace = 'urn:netsla:yang:netsla-sla'
@@ -1818,6 +1865,7 @@ objectives.
     self.__availability_percent = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..100']}), is_leaf=True, yang_name="availability-percent", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='percent', is_config=False)
     self.__mttr_minutes = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="mttr-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)
     self.__provisioning_days = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="provisioning-days", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)
+    self.__ticket_response_minutes = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)
     self.__unavailable_intervals = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), is_leaf=True, yang_name="unavailable-intervals", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='uint32', is_config=False)
     self.__excluded_minutes = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), is_leaf=True, yang_name="excluded-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='uint32', is_config=False)
 
@@ -2092,6 +2140,51 @@ acceptance to the service being in use.
     self.__provisioning_days = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="provisioning-days", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)
 
 
+  def _get_ticket_response_minutes(self):
+    """
+    Getter method for ticket_response_minutes, mapped from YANG variable /customers/customer/sla_periods/period/measured/ticket_response_minutes (quantity)
+
+    YANG Description: Trouble ticket response time, in minutes: the longest time
+from a ticket's opening to the operator's first response
+(its clearing if that came first), over the tickets opened
+in the period that are not excluded.  A ticket with neither
+counts until the period's end.
+    """
+    return self.__ticket_response_minutes
+      
+  def _set_ticket_response_minutes(self, v, load=False):
+    """
+    Setter method for ticket_response_minutes, mapped from YANG variable /customers/customer/sla_periods/period/measured/ticket_response_minutes (quantity)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_ticket_response_minutes is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_ticket_response_minutes() directly.
+
+    YANG Description: Trouble ticket response time, in minutes: the longest time
+from a ticket's opening to the operator's first response
+(its clearing if that came first), over the tickets opened
+in the period that are not excluded.  A ticket with neither
+counts until the period's end.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """ticket_response_minutes must be of a type compatible with quantity""",
+          'defined-type': "netsla-sla:quantity",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)""",
+        })
+
+    self.__ticket_response_minutes = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_ticket_response_minutes(self):
+    self.__ticket_response_minutes = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..max']}), is_leaf=True, yang_name="ticket-response-minutes", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='quantity', is_config=False)
+
+
   def _get_unavailable_intervals(self):
     """
     Getter method for unavailable_intervals, mapped from YANG variable /customers/customer/sla_periods/period/measured/unavailable_intervals (uint32)
@@ -2175,11 +2268,12 @@ unavailable.
   availability_percent = __builtin__.property(_get_availability_percent)
   mttr_minutes = __builtin__.property(_get_mttr_minutes)
   provisioning_days = __builtin__.property(_get_provisioning_days)
+  ticket_response_minutes = __builtin__.property(_get_ticket_response_minutes)
   unavailable_intervals = __builtin__.property(_get_unavailable_intervals)
   excluded_minutes = __builtin__.property(_get_excluded_minutes)
 
 
-  _pyangbind_elements = OrderedDict([('delay_ms', delay_ms), ('delay_variation_ms', delay_variation_ms), ('loss_ratio', loss_ratio), ('availability_percent', availability_percent), ('mttr_minutes', mttr_minutes), ('provisioning_days', provisioning_days), ('unavailable_intervals', unavailable_intervals), ('excluded_minutes', excluded_minutes), ])
+  _pyangbind_elements = OrderedDict([('delay_ms', delay_ms), ('delay_variation_ms', delay_variation_ms), ('loss_ratio', loss_ratio), ('availability_percent', availability_percent), ('mttr_minutes', mttr_minutes), ('provisioning_days', provisioning_days), ('ticket_response_minutes', ticket_response_minutes), ('unavailable_intervals', unavailable_intervals), ('excluded_minutes', excluded_minutes), ])
 
 
 class yc_violation_netsla_sla__customers_customer_sla_periods_period_violation(PybindBase):
@@ -2203,7 +2297,7 @@ class yc_violation_netsla_sla__customers_customer_sla_periods_period_violation(P
     self._path_helper = False
 
     self._extmethods = False
-    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)
+    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)
     self.__objective = YANGDynClass(base=RestrictedPrecisionDecimalType(precision=9), is_leaf=True, yang_name="objective", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='decimal64', is_config=False)
     self.__measured = YANGDynClass(base=RestrictedPrecisionDecimalType(precision=9), is_leaf=True, yang_name="measured", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='decimal64', is_config=False)
     self.__credit_percent = YANGDynClass(base=RestrictedClassType(base_type=Decimal, restriction_dict={'range': ['0..100']}), is_leaf=True, yang_name="credit-percent", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='percent', is_config=False)
@@ -2261,12 +2355,12 @@ class yc_violation_netsla_sla__customers_customer_sla_periods_period_violation(P
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)
     except (TypeError, ValueError):
       raise ValueError({
           'error-string': """metric must be of a type compatible with metric""",
           'defined-type': "netsla-sla:metric",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)""",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)""",
         })
 
     self.__metric = t
@@ -2274,7 +2368,7 @@ class yc_violation_netsla_sla__customers_customer_sla_periods_period_violation(P
       self._set()
 
   def _unset_metric(self):
-    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)
+    self.__metric = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'delay-ms': {}, 'delay-variation-ms': {}, 'loss-ratio': {}, 'availability-percent': {}, 'mttr-minutes': {}, 'provisioning-days': {}, 'ticket-response-minutes': {}},), is_leaf=True, yang_name="metric", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:netsla:yang:netsla-sla', defining_module='netsla-sla', yang_type='metric', is_config=False)
 
 
   def _get_objective(self):
