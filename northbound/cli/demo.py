@@ -5,9 +5,9 @@ VPNs with their SLAs in one transaction, lets the routers' probes measure
 the VPNs (through the lab's VPN dataplane) while the collector stores what
 they measure, and evaluates the SLAs.  Then it impairs the core link that
 only one customer's gold sites use and opens that customer's trouble
-ticket, evaluates again, restores the link and closes the ticket (the
-hybrid SLA's MTTR), evaluates, lists the alarms and writes each customer's
-HTML report.  Last, the northbound: a customer token, ``netsla serve`` and
+ticket, evaluates again, answers the ticket (its response time), restores
+the link and closes the ticket (the hybrid SLA's MTTR), evaluates, lists
+the alarms and writes each customer's HTML report.  Last, the northbound: a customer token, ``netsla serve`` and
 the customer's SLA status over gRPC (:mod:`northbound.cli.demoapi`).
 
 Every step runs the same click command a user would type, and is echoed as
@@ -49,7 +49,7 @@ CUSTOMERS = ("acme", "globex")
 IMPAIRED_LINK = "pe2-pe3"
 #: The demo polls the routers' probes more often than the collector's default.
 PROBE_POLL = "probes=5"
-#: The service whose trouble ticket the demo opens and clears (MTTR).
+#: The service whose trouble ticket the demo opens, answers and clears.
 INCIDENT_SERVICE = "acme-corp"
 
 
