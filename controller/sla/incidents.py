@@ -95,12 +95,7 @@ def _event_text(event: AvailabilityEvent) -> str:
 def clear(repo: SlaRepository, incident_id: int, *, at_us: int) -> IncidentRecord:
     """Clear an open incident by hand."""
     found = _existing(repo, incident_id)
-    if found.cleared_us is not None:
-        raise SlaInputError(source=f"incident {incident_id}", problem="already cleared")
-    if at_us < found.opened_us:
-        raise SlaInputError(
-            source=f"incident {incident_id}", problem="cannot be cleared before it was opened"
-        )
+    _check_stamp(found, found.cleared_us, at_us, verb="cleared")
     result = repo.set_incident(incident_id, cleared_us=at_us)
     assert result is not None
     return result
@@ -109,15 +104,19 @@ def clear(repo: SlaRepository, incident_id: int, *, at_us: int) -> IncidentRecor
 def respond(repo: SlaRepository, incident_id: int, *, at_us: int) -> IncidentRecord:
     """Record the operator's first response to an incident (ticket-response-minutes)."""
     found = _existing(repo, incident_id)
-    if found.responded_us is not None:
-        raise SlaInputError(source=f"incident {incident_id}", problem="already responded to")
-    if at_us < found.opened_us:
-        raise SlaInputError(
-            source=f"incident {incident_id}", problem="cannot be responded to before it was opened"
-        )
+    _check_stamp(found, found.responded_us, at_us, verb="responded to")
     result = repo.set_incident(incident_id, responded_us=at_us)
     assert result is not None
     return result
+
+
+def _check_stamp(found: IncidentRecord, current: int | None, at_us: int, *, verb: str) -> None:
+    """A time of an incident is set once, and never before the incident was opened."""
+    source = f"incident {found.id}"
+    if current is not None:
+        raise SlaInputError(source=source, problem=f"already {verb}")
+    if at_us < found.opened_us:
+        raise SlaInputError(source=source, problem=f"cannot be {verb} before it was opened")
 
 
 def exclude(repo: SlaRepository, incident_id: int, *, excluded: bool = True) -> IncidentRecord:
