@@ -7,8 +7,9 @@ they measure, and evaluates the SLAs.  Then it impairs the core link that
 only one customer's gold sites use and opens that customer's trouble
 ticket, evaluates again, answers the ticket (its response time), restores
 the link and closes the ticket (the hybrid SLA's MTTR), evaluates, lists
-the alarms and writes each customer's HTML report.  Last, the northbound: a customer token, ``netsla serve`` and
-the customer's SLA status over gRPC (:mod:`northbound.cli.demoapi`).
+the alarms and writes each customer's HTML report.  Last, the northbound:
+a customer token, ``netsla serve`` and the customer's SLA status over
+gRPC (:mod:`northbound.cli.demoapi`).
 
 Every step runs the same click command a user would type, and is echoed as
 that command line first, so the demo doubles as a walk-through.
