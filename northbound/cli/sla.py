@@ -52,7 +52,8 @@ def group() -> None:
 @click.option("--samples", "samples_path", type=_FILE, required=True,
               help="CSV time,probe,seq,delay_ms (empty delay_ms: lost).")  # fmt: skip
 @click.option("--incidents", "incidents_path", type=_FILE,
-              help="CSV id,opened,cleared,excluded (for mttr-minutes).")  # fmt: skip
+              help="CSV id,opened,cleared,excluded[,responded] (mttr-minutes, "
+                   "ticket-response-minutes).")  # fmt: skip
 @click.option("--orders", "orders_path", type=_FILE,
               help="CSV id,ordered,delivered (for provisioning-days).")  # fmt: skip
 def evaluate_command(
