@@ -31,6 +31,7 @@ from controller.sla import status
 from controller.sla.catalog import (
     SlaCatalog,
     catalog_of,
+    named_entries,
     stored_catalog_entries,
     with_stored_catalog,
 )
@@ -113,7 +114,8 @@ class ServiceApi:
             changes: dict[str, Any] = dict(services_of([data]))
             catalog = catalog_of([data])
             if principal.role is not Role.OPERATOR:
-                await asyncio.to_thread(self._check_customer, principal, changes, catalog)
+                defined = _defined(docs)
+                await asyncio.to_thread(self._check_customer, principal, changes, catalog, defined)
             self.controller.command = _journal_command("ApplyServices", principal)
             return await self.controller.apply(
                 changes, dry_run=dry_run, options=options, catalog=catalog
@@ -133,8 +135,17 @@ class ServiceApi:
         return validated_data(docs)
 
     def _check_customer(
-        self, principal: Principal, changes: Mapping[str, Any], catalog: SlaCatalog
+        self,
+        principal: Principal,
+        changes: Mapping[str, Any],
+        catalog: SlaCatalog,
+        defined: Mapping[str, set[str]],
     ) -> None:
+        """Refuse another customer's services, and SLA catalog entries of the principal's own.
+
+        ``defined``: the templates, tiers and customers the principal's
+        documents hold (:func:`named_entries`); each must equal the stored one.
+        """
         for service_id, service in changes.items():
             if service.vpn.customer != principal.customer:
                 raise PermissionDenied(
@@ -152,14 +163,23 @@ class ServiceApi:
             "customer": catalog.customers,
         }
         for kind, entries in given.items():
-            for name, entry in entries.items():
-                known = stored[kind].get(name)
+            for name in sorted(defined.get(kind, ())):
+                entry, known = entries.get(name), stored[kind].get(name)
                 if _canonical(known) != _canonical(entry):
                     what = "is not stored" if known is None else "differs from the stored one"
                     raise PermissionDenied(
                         f"{kind} {name!r} {what}: "
                         "only an operator defines SLA templates, tiers and customers"
                     )
+
+
+def _defined(documents: Sequence[Document]) -> dict[str, set[str]]:
+    """The names of the templates, tiers and customers ``documents`` define, by list."""
+    found: dict[str, set[str]] = {}
+    for document in documents:
+        for kind, names in named_entries(document).items():
+            found.setdefault(kind, set()).update(names)
+    return found
 
 
 def _journal_command(method: str, principal: Principal) -> str:

@@ -20,6 +20,7 @@ from google.rpc import status_pb2
 
 from controller.sla import live
 from controller.sla.csvinput import SampleChunk
+from controller.store.sla import SlaRepository
 from controller.tokens import Tokens
 from northbound.grpc.errors import DETAILS_KEY
 from northbound.proto.netsla.v1 import netsla_pb2 as pb
@@ -207,6 +208,22 @@ def test_a_service_document_alone_validates_against_the_stored_catalog(tmp_path:
         unknown = pb.ApplyServicesRequest(documents=[json.dumps(data)], dry_run=True)
         got = await code_of(api.services.ApplyServices(unknown, metadata=api.auth("operator")))
         assert got == grpc.StatusCode.INVALID_ARGUMENT
+
+    run(tmp_path, scenario)
+
+
+def test_only_the_catalog_entries_a_customer_sends_are_compared(tmp_path: Path) -> None:
+    async def scenario(api: Api) -> None:
+        store_catalog(api.store)
+        # A template stored as written (e.g. by an earlier sla load: "30", not "30.0").
+        raw = json.loads(TEMPLATES.read_text())["netsla-sla:sla-templates"]["sla-template"]
+        (gold,) = (entry for entry in raw if entry["name"] == "gold")
+        gold["objectives"]["delay-ms"] = "30"
+        with api.store.session() as session:
+            SlaRepository(session).put_template("gold", gold)
+        request = pb.ApplyServicesRequest(documents=documents(ACME), dry_run=True)
+        result = await api.services.ApplyServices(request, metadata=api.auth("acme"))
+        assert list(result.services) == ["services/acme-corp"]
 
     run(tmp_path, scenario)
 
