@@ -50,11 +50,19 @@ class SlaCatalog:
     """The SLA side of a set of validated documents."""
 
     templates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
-    tier_templates: Mapping[str, str] = field(default_factory=dict)  # tier -> default template
-    customer_tiers: Mapping[str, str] = field(default_factory=dict)  # customer -> tier
     tiers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
     customers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> entry
     bound: Mapping[str, str] = field(default_factory=dict)  # service -> template bound earlier
+
+    @property
+    def tier_templates(self) -> dict[str, str]:
+        """Each tier's default template."""
+        return {name: entry["default-sla-template"] for name, entry in self.tiers.items()}
+
+    @property
+    def customer_tiers(self) -> dict[str, str]:
+        """Each customer's tier."""
+        return {name: entry["tier"] for name, entry in self.customers.items()}
 
     def template_for(self, service: Service, access: ServiceAccess | None = None) -> str | None:
         """The template of ``access`` (or of the service as a whole)."""
@@ -62,8 +70,8 @@ class SlaCatalog:
             return access.sla_template
         if service.vpn.sla_template:
             return service.vpn.sla_template
-        tier = self.customer_tiers.get(service.vpn.customer)
-        default = self.tier_templates.get(tier) if tier else None
+        tier = self.customers.get(service.vpn.customer, {}).get("tier")
+        default = self.tiers.get(tier, {}).get("default-sla-template") if tier else None
         return default or self.bound.get(service.service_id)
 
     def resolve(self, service: Service) -> Service:
@@ -98,13 +106,7 @@ def catalog_of(documents: Iterable[Mapping[str, Any]]) -> SlaCatalog:
             tiers[entry["name"]] = entry
         for entry in document.get(CUSTOMERS, {}).get("customer", []):
             customers[entry["name"]] = entry
-    return SlaCatalog(
-        templates=templates,
-        tier_templates={name: e["default-sla-template"] for name, e in tiers.items()},
-        customer_tiers={name: e["tier"] for name, e in customers.items()},
-        tiers=tiers,
-        customers=customers,
-    )
+    return SlaCatalog(templates=templates, tiers=tiers, customers=customers)
 
 
 STORED_SOURCE = "the stored SLA catalog"
