@@ -189,6 +189,16 @@ def _json_key(container: dict[str, Any], step: Step) -> str | None:
     return None
 
 
+def json_member(node: Any, name: str) -> Any:
+    """``node``'s member ``name``, written with or without its module prefix (RFC 7951).
+
+    None when ``node`` is no JSON object or has no such member.
+    """
+    if not isinstance(node, dict) or (key := _json_key(node, Step(name, ()))) is None:
+        return None
+    return node[key]
+
+
 def _matches(entry: Any, step: Step) -> bool:
     if not isinstance(entry, dict):
         return any(k == "." and str(entry) == v for k, v in step.keys)

@@ -27,7 +27,13 @@ from typing import Any
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from controller.documents import DocumentRefused, JsonDocument, Limits, XmlDocument
+from controller.documents import (
+    DocumentRefused,
+    JsonDocument,
+    Limits,
+    XmlDocument,
+    json_member,
+)
 from controller.render.l3sm import Access as ServiceAccess
 from controller.render.l3sm import Service
 from controller.render.netsla_router import probe_owner
@@ -174,10 +180,10 @@ def named_entries(document: Document) -> dict[str, set[str]]:
         return {}
     found: dict[str, set[str]] = {}
     for top, name in _LISTS:
-        container = _member(data, top)
-        entries = _member(container, name)
+        container = json_member(data, top)
+        entries = json_member(container, name)
         for entry in entries if isinstance(entries, list) else ():
-            key = _member(entry, "name")
+            key = json_member(entry, "name")
             if isinstance(key, str):
                 found.setdefault(name, set()).add(key)
     return found
@@ -196,17 +202,6 @@ def _xml_names(document: XmlDocument) -> dict[str, set[str]]:
             if key is not None:
                 found.setdefault(name, set()).add(key.strip())
     return found
-
-
-def _member(node: Any, name: str) -> Any:
-    """``node``'s member ``name``, written with or without its module prefix (RFC 7951)."""
-    if not isinstance(node, dict):
-        return None
-    local = name.rpartition(":")[2]
-    for key, value in node.items():
-        if isinstance(key, str) and key.rpartition(":")[2] == local:
-            return value
-    return None
 
 
 def stored_catalog(session: Session, service_ids: Iterable[str]) -> SlaCatalog:
