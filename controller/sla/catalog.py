@@ -141,26 +141,40 @@ def stored_document(session: Session) -> dict[str, Any]:
     return {top: {name: list(stored[name].values())} for top, name in _LISTS if stored[name]}
 
 
-def with_stored_catalog(session: Session, documents: Sequence[Document]) -> list[Document]:
+def with_stored_catalog(
+    session: Session,
+    documents: Sequence[Document],
+    defined: Mapping[str, set[str]] | None = None,
+) -> list[Document]:
     """``documents``, after the stored templates, tiers and customers they do not define.
 
     A service document may then name its customer, tier or template without
     the netsla-sla documents beside it; an entry given in ``documents``
     takes the place of the stored one of that name.  The stored entries come
     first, so that a problem in a node both hold is laid at the given
-    document's door.
+    document's door.  ``defined``: :func:`defined_entries` of ``documents``,
+    when the caller has it already.
     """
-    given = [named_entries(document) for document in documents]
+    if defined is None:
+        defined = defined_entries(documents)
     kept: dict[str, Any] = {}
     for top, lists in stored_document(session).items():
         for name, entries in lists.items():
-            named = set().union(*(g.get(name, set()) for g in given))
-            left = [e for e in entries if e["name"] not in named]
+            left = [e for e in entries if e["name"] not in defined.get(name, ())]
             if left:
                 kept[top] = {name: left}
     if not kept:
         return list(documents)
     return [Document(json.dumps(kept), DataFormat.JSON, STORED_SOURCE), *documents]
+
+
+def defined_entries(documents: Iterable[Document]) -> dict[str, set[str]]:
+    """The names of the templates, tiers and customers ``documents`` define, by list."""
+    found: dict[str, set[str]] = {}
+    for document in documents:
+        for kind, names in named_entries(document).items():
+            found.setdefault(kind, set()).update(names)
+    return found
 
 
 def named_entries(document: Document) -> dict[str, set[str]]:

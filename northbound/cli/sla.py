@@ -131,12 +131,12 @@ def load_command(*, sla_path: Path, database: str | None) -> None:
     """
     load_templates(sla_path)  # reports a missing or non-JSON file
     given = Document(sla_path.read_bytes(), DocFormat.JSON, str(sla_path))
+    own = named_entries(given)
     with store_at(database).session() as session:
-        result = validate_documents(with_stored_catalog(session, [given]))
+        result = validate_documents(with_stored_catalog(session, [given], own))
         if result.data is None:
             fail(str(result.problems[0]), status=EXIT_BAD_INPUT)
         store_catalog(SlaRepository(session), catalog_of([result.data]))  # stored ones unchanged
-    own = named_entries(given)
     stored = [
         f"{len(own[kind])} {what}: {', '.join(sorted(own[kind]))}"
         for kind, what in (

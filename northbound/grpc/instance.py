@@ -31,7 +31,7 @@ from controller.sla import status
 from controller.sla.catalog import (
     SlaCatalog,
     catalog_of,
-    named_entries,
+    defined_entries,
     stored_catalog_entries,
     with_stored_catalog,
 )
@@ -110,11 +110,10 @@ class ServiceApi:
             Document(text, DataFormat.JSON, f"documents[{i}]") for i, text in enumerate(documents)
         ]
         async with self._changes:
-            data = await asyncio.to_thread(self._validated, docs)
+            data, defined = await asyncio.to_thread(self._validated, docs)
             changes: dict[str, Any] = dict(services_of([data]))
             catalog = catalog_of([data])
             if principal.role is not Role.OPERATOR:
-                defined = _defined(docs)
                 await asyncio.to_thread(self._check_customer, principal, changes, catalog, defined)
             self.controller.command = _journal_command("ApplyServices", principal)
             return await self.controller.apply(
@@ -129,10 +128,12 @@ class ServiceApi:
             self.controller.command = _journal_command("DeleteService", principal)
             return await self.controller.apply({service_id: None}, dry_run=dry_run, options=options)
 
-    def _validated(self, docs: Sequence[Document]) -> dict[str, Any]:
+    def _validated(self, docs: Sequence[Document]) -> tuple[dict[str, Any], dict[str, set[str]]]:
+        """The documents' data, validated with the stored catalog, and what they define."""
+        defined = defined_entries(docs)
         with self.store.session() as session:
-            docs = with_stored_catalog(session, docs)
-        return validated_data(docs)
+            completed = with_stored_catalog(session, docs, defined)
+        return validated_data(completed), defined
 
     def _check_customer(
         self,
@@ -144,7 +145,7 @@ class ServiceApi:
         """Refuse another customer's services, and SLA catalog entries of the principal's own.
 
         ``defined``: the templates, tiers and customers the principal's
-        documents hold (:func:`named_entries`); each must equal the stored one.
+        documents hold (:func:`defined_entries`); each must equal the stored one.
         """
         for service_id, service in changes.items():
             if service.vpn.customer != principal.customer:
@@ -171,15 +172,6 @@ class ServiceApi:
                         f"{kind} {name!r} {what}: "
                         "only an operator defines SLA templates, tiers and customers"
                     )
-
-
-def _defined(documents: Sequence[Document]) -> dict[str, set[str]]:
-    """The names of the templates, tiers and customers ``documents`` define, by list."""
-    found: dict[str, set[str]] = {}
-    for document in documents:
-        for kind, names in named_entries(document).items():
-            found.setdefault(kind, set()).update(names)
-    return found
 
 
 def _journal_command(method: str, principal: Principal) -> str:
