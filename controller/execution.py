@@ -226,10 +226,10 @@ async def execute(
     before it is committed.  ``on_success`` runs in a worker thread while
     the confirming commits are in flight (every device already holds the
     change), in a unit of work that commits (with the journal's
-    ``committed`` state) only once every device confirmed, while the
-    devices unlock, and is rolled back otherwise: nothing is recorded as
-    applied unless every device committed.  The leases are released after
-    the unlocks, in a unit of work of their own.  A transaction that fails
+    ``committed`` state) only once every device confirmed and unlocked
+    (each unlock is pipelined behind the device's final commit), releasing
+    the devices' leases, and is rolled back otherwise: nothing is recorded
+    as applied unless every device committed.  A transaction that fails
     is journaled as failed, unless its entry could not be written (then
     nothing of it was committed anywhere).  Python's cyclic garbage
     collector is paused meanwhile (:func:`collector_paused`).
@@ -265,8 +265,6 @@ async def _execute(
             await options.observer(phase, results)
         if phase == Phase.PREPARED:
             early.start()
-        elif phase == Phase.CONFIRMED:  # committed while the devices unlock
-            early.commit(_outcomes(results))
 
     try:
         changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
@@ -281,8 +279,7 @@ async def _execute(
             results = await transaction.run() if changes else []
         await journal()  # no device took part: journaled all the same
     except BaseException as exc:
-        if await early.committed():  # every device confirmed and the record is in
-            _release(store, tx)
+        if await early.committed():  # every device confirmed; the record is in, leases released
             raise
         await early.abandon()
         if not await journal.written():  # nothing of it was committed: nothing to finish
@@ -292,9 +289,8 @@ async def _execute(
                 on_failure(session)
             _finish(session, tx, exc)
         raise
-    early.commit(_outcomes(results))  # started already unless no device took part
+    early.commit(_outcomes(results))  # the devices unlocked: leases released with the record
     await early.committed()
-    _release(store, tx)
     return results
 
 
@@ -418,11 +414,6 @@ def _outcomes(results: Sequence[DeviceResult]) -> dict[str, tuple[str, str | Non
     return {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
 
 
-def _release(store: Store, tx: int) -> None:
-    with store.session() as session:
-        release_leases(session, tx)
-
-
 class _Recording:
     """The success record of a transaction: written while its confirms are in flight,
     committed (with the journal's ``committed`` state) once every device confirmed."""
@@ -489,6 +480,7 @@ def _commit_record(
 ) -> None:
     with unit_of_work(session):
         Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
+        release_leases(session, tx)  # every device unlocked already
 
 
 def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChange:

@@ -58,6 +58,9 @@ class DeviceDriver(Protocol):
         persist: str | None = None,
         persist_id: str | None = None,
     ) -> None: ...
+    async def commit_and_unlock(
+        self, datastore: Datastore, *, persist_id: str | None = None
+    ) -> None: ...
     async def cancel_commit(self, *, persist_id: str | None = None) -> None: ...
 
 
@@ -112,7 +115,7 @@ class Phase(StrEnum):
     """Points of a transaction an observer is told about."""
 
     PREPARED = "prepared"  # every device holds the change, not yet confirmed
-    CONFIRMED = "confirmed"  # every device confirmed (told before the unlocks)
+    CONFIRMED = "confirmed"  # every device confirmed (and unlocked, but a running-only one)
 
 
 @dataclass(slots=True)
@@ -224,6 +227,7 @@ class Transaction:
         self._payloads: dict[str, etree._Element] = {}
         self._gate = gate
         self._gate_task: asyncio.Future[None] | None = None
+        self._unlocked: set[str] = set()  # unlocked with their final commit
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
@@ -239,7 +243,7 @@ class Transaction:
             await self._put_back()
             raise TransactionFailed([self.results[c.device] for c in self.changes])
         try:
-            await self._observe(Phase.CONFIRMED)  # told before the unlocks, which cannot fail it
+            await self._observe(Phase.CONFIRMED)  # before a running-only device unlocks
         finally:
             await asyncio.gather(*(self._unlock(c) for c in self.changes))
         return [self.results[c.device] for c in self.changes]
@@ -366,14 +370,16 @@ class Transaction:
 
     async def _confirm(self, change: DeviceChange) -> None:
         d, result = change.driver, self.results[change.device]
-        if result.strategy == Strategy.CONFIRMED_COMMIT:
-            ok = await self._step(
-                change, Step.CONFIRM, lambda: d.commit(persist_id=self.persist_id)
-            )
-        elif result.strategy == Strategy.CANDIDATE:
-            ok = await self._step(change, Step.CONFIRM, d.commit)
-        else:
+        if result.strategy == Strategy.RUNNING:
             ok = True
+        else:  # the unlock goes right behind the commit: released whatever its outcome
+            persist_id = self.persist_id if result.strategy == Strategy.CONFIRMED_COMMIT else None
+            ok = await self._step(
+                change,
+                Step.CONFIRM,
+                lambda: d.commit_and_unlock(Datastore.CANDIDATE, persist_id=persist_id),
+            )
+            self._unlocked.add(change.device)
         if ok:
             result.outcome = Outcome.COMMITTED
         self._done += 1
@@ -411,13 +417,17 @@ class Transaction:
         if result.strategy == Strategy.RUNNING:
             await d.edit_config(change.reverse_payload(), target=Datastore.RUNNING)
             return
+        if change.device in self._unlocked:  # released with its commit: lock it again
+            await d.lock(Datastore.CANDIDATE)
+            self._unlocked.discard(change.device)  # unlocked by _put_back if what follows fails
         await d.discard_changes()
         await d.edit_config(change.reverse_payload(), target=Datastore.CANDIDATE)
-        await d.commit()
+        await d.commit_and_unlock(Datastore.CANDIDATE)
+        self._unlocked.add(change.device)
 
     async def _unlock(self, change: DeviceChange) -> None:
         d, result = change.driver, self.results[change.device]
-        if Step.LOCK not in result.done:
+        if Step.LOCK not in result.done or change.device in self._unlocked:
             return
         store = Datastore.RUNNING if result.strategy == Strategy.RUNNING else Datastore.CANDIDATE
         with contextlib.suppress(SouthboundError):  # a dead session's lock died with it

@@ -225,6 +225,20 @@ def stop_dataplane(name: str) -> None:
     process.stop_pidfiles([_dataplane_pidfile(lab)], _marker(lab))
 
 
+def stop_probers(name: str) -> None:
+    """Stop the SLA prober of every router of lab ``name``; ``up`` starts them again.
+
+    For work on the NETCONF control plane alone (the controller benchmark):
+    a prober re-reads its router's configuration after each commit that
+    rewrites it and runs the probes it finds, on the cores the routers and
+    the controller share.
+    """
+    state = require_state(name)
+    lab = paths(name)
+    for router in state.routers:
+        agents.stop(_files(lab, router.name), [Daemon.PROBER], marker=_marker(lab))
+
+
 def _dataplane_status(lab: LabPaths) -> Path:
     return lab.dir / dataplane.STATUS_NAME
 

@@ -5,8 +5,10 @@ channel by the thread that makes it (:mod:`southbound.directsend`), not left in
 ncclient's send queue for its session thread to pick up.  The server's host
 key must match the inventory's ``known_hosts`` (an unknown or changed key is
 refused before authentication).  Connect and every RPC have a timeout; a
-session found dead is reopened on the next call; each device runs one RPC at
-a time.  Replies with several ``<rpc-error>`` elements are reported whole.
+session found dead is reopened on the next call; each device runs one call
+at a time, one RPC each but for :meth:`NetconfSession.commit_and_unlock`,
+which pipelines the unlock behind the commit.  Replies with several
+``<rpc-error>`` elements are reported whole.
 
 The calls are ``async`` (each runs ncclient in a worker thread), so that
 the controller drives many devices concurrently from one event loop.
@@ -30,6 +32,7 @@ from ncclient import manager
 from ncclient.operations import RPCError, TimeoutExpiredError
 from ncclient.transport import session as nc_session
 from ncclient.transport.errors import SSHUnknownHostError, TransportError
+from ncclient.xml_ import to_ele
 
 from southbound.directsend import Framing, UnsupportedNcclient, send_directly
 from southbound.errors import SouthboundError
@@ -312,6 +315,44 @@ class NetconfSession:
                 persist_id=persist_id,
             ),
         )
+
+    async def commit_and_unlock(
+        self, datastore: Datastore, *, persist_id: str | None = None
+    ) -> None:
+        """A commit (the confirming one if ``persist_id``) with the unlock sent right behind it.
+
+        RFC 6241, Section 4.5: a client may send requests before earlier
+        ones are answered, and the server processes them in order; so the
+        unlock waits for no round trip of its own.  The lock of
+        ``datastore`` is released whatever the commit's outcome (or with the
+        session, if it dies).  Raises the commit's error; an error of the
+        unlock alone is not raised (as with :meth:`unlock` after a commit,
+        the change is in either way).
+        """
+
+        def call(m: Any) -> None:
+            m.async_mode = True
+            try:
+                committing = m.commit(persist_id=persist_id)
+                unlocking = m.unlock(target=datastore.value)
+            finally:
+                m.async_mode = False
+            self._reply(committing)
+            with contextlib.suppress(RPCError):
+                self._reply(unlocking)
+
+        await asyncio.to_thread(self._run, "commit", call)
+
+    def _reply(self, rpc: Any) -> None:
+        """Wait for an RPC sent in ncclient's async mode; raise as a sync call would."""
+        if not rpc.event.wait(self._timeouts.rpc):
+            raise TimeoutExpiredError("no rpc-reply in time")
+        if rpc.error is not None:
+            raise rpc.error
+        rpc.reply.parse()
+        errors = rpc.reply.errors
+        if errors:
+            raise RPCError(to_ele(rpc.reply.xml), errs=errors) if len(errors) > 1 else errors[0]
 
     async def cancel_commit(self, *, persist_id: str | None = None) -> None:
         await asyncio.to_thread(

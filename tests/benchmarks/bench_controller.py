@@ -1,7 +1,8 @@
 """Benchmark of the controller: 200 two-site services on three lab routers.
 
 Brings up its own lab (``ctlbench``, port base 30000) without its dataplane agent
-(the VPNs' forwarding is not measured here) and removes it at the end.
+and the routers' SLA probers (the VPNs' forwarding and probes are not measured
+here) and removes it at the end.
 
 - baseline: a plain ncclient script (ncclient's defaults) that for each
   service and router connects, locks, edits, commits, unlocks and
@@ -12,7 +13,7 @@ Brings up its own lab (``ctlbench``, port base 30000) without its dataplane agen
   sent with test-option "set", so that the router validates once, at the
   commit; confirmed commit + confirm; and netsla's exact RPC sequence: lock,
   discard-changes, edit with test-option "set", confirmed commit on every
-  router, then confirm and unlock on every router);
+  router, then confirm with the unlock pipelined behind it on every router);
 - floor, each router alone: one edit+commit on one router while the others
   idle, the floor if every router had a machine of its own;
 - netsla: the 200 services submitted together to the controller's Batcher
@@ -155,10 +156,9 @@ class _Timed:
         self._phases.edit_sent()
         await self._driver.edit_config(config, **options)
 
-    async def commit(self, **options: Any) -> None:
-        await self._driver.commit(**options)
-        if not options.get("confirmed"):
-            self._phases.confirmed()
+    async def commit_and_unlock(self, datastore: Datastore, **options: Any) -> None:
+        await self._driver.commit_and_unlock(datastore, **options)
+        self._phases.confirmed()
 
 
 def sequential_payloads(bench: Bench, services: list[Service], workdir: Path) -> list[Any]:
@@ -230,8 +230,8 @@ async def floor(
 
 async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
     """netsla's own RPC sequence, nothing else: every router locks, discards,
-    edits and confirmed-commits; only when all did, every router confirms and
-    unlocks (the network-wide all-or-nothing barrier)."""
+    edits and confirmed-commits; only when all did, every router confirms,
+    with the unlock pipelined behind (the network-wide all-or-nothing barrier)."""
 
     async def prepare(name: str) -> None:
         s = bench.pool.session(name)
@@ -245,9 +245,7 @@ async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
         await s.commit(confirmed=True, timeout=60, persist="floor")
 
     async def confirm(name: str) -> None:
-        s = bench.pool.session(name)
-        await s.commit(persist_id="floor")
-        await s.unlock(Datastore.CANDIDATE)
+        await bench.pool.session(name).commit_and_unlock(Datastore.CANDIDATE, persist_id="floor")
 
     await asyncio.gather(*(prepare(r) for r in payloads))
     await asyncio.gather(*(confirm(r) for r in payloads))
@@ -360,7 +358,7 @@ def report(
     print(f"floor, one edit+confirmed commit+confirm per router: {confirmed_floor * 1000:.0f} ms")
     print(
         "floor, netsla's RPC sequence (lock, discard, edit, confirmed commit | all | "
-        f"confirm, unlock): {rpc * 1000:.0f} ms"
+        f"confirm+unlock pipelined): {rpc * 1000:.0f} ms"
     )
     print(f"netsla: {ok}/{SERVICES} services in {elapsed:.2f} s ({batches} batch) = {rate:.0f}/s")
     print(f"netsla / baseline: {rate / base_rate:.0f}x  (target >= 100x)")
@@ -498,9 +496,12 @@ def _no_driver(name: str) -> Any:
 
 def main() -> None:
     state = api.up(None, name=LAB, port_base=PORT_BASE)
-    # The routers' forwarding is not what is measured: the lab's dataplane
-    # agent would build 400 VRF namespaces after each commit on the same cores.
+    # The routers' forwarding and probes are not what is measured: the lab's
+    # dataplane agent would build 400 VRF namespaces after each commit, and
+    # each router's prober re-read its configuration and run its probes, on
+    # the same cores as the routers' NETCONF work and the controller.
     api.stop_dataplane(LAB)
+    api.stop_probers(LAB)
     try:
         with tempfile.TemporaryDirectory() as folder:
             lab_part(state, Path(folder))

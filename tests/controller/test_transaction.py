@@ -9,6 +9,7 @@ every device.  The real servers are exercised by the lab tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from controller.transaction import (
     Transaction,
     TransactionFailed,
 )
+from southbound.errors import SouthboundError
 from southbound.netconf import (
     Capabilities,
     Datastore,
@@ -130,6 +132,15 @@ class Device:
             self._call("commit")
             self.running = self.candidate
 
+    async def commit_and_unlock(
+        self, datastore: Datastore, *, persist_id: str | None = None
+    ) -> None:
+        try:
+            await self.commit(persist_id=persist_id)
+        finally:  # the server takes the pipelined unlock after the commit, whatever it said
+            with contextlib.suppress(SouthboundError):
+                await self.unlock(datastore)
+
     async def cancel_commit(self, *, persist_id: str | None = None) -> None:
         self._call("cancel-commit")
         assert self.saved is not None
@@ -190,9 +201,38 @@ def test_confirmed_devices_are_compensated_when_another_fails_to_confirm() -> No
     devices = [Device("r1"), Device("r2", fail="confirm")]
     with pytest.raises(TransactionFailed):
         run(devices)
-    # r1 had confirmed: the reverse edit, committed, is its rollback plan.
-    assert devices[0].calls[-4:] == ["discard-changes", "edit-config", "commit", "unlock"]
-    assert devices[0].running == "old"
+    # r1 had confirmed (and unlocked with it): locked again, the reverse edit, committed,
+    # is its rollback plan.
+    assert devices[0].calls[-7:] == [
+        "confirm",
+        "unlock",
+        "lock",
+        "discard-changes",
+        "edit-config",
+        "commit",
+        "unlock",
+    ]
+    assert (devices[0].running, devices[0].locked) == ("old", False)
+    # r2's confirm was refused: its pipelined unlock still released the lock
+    assert devices[1].calls[-3:] == ["confirm", "unlock", "cancel-commit"]
+    assert (devices[1].running, devices[1].locked) == ("old", False)
+
+
+def test_a_device_that_cannot_be_locked_again_for_its_rollback_plan_is_reported() -> None:
+    class Relocked(Device):
+        async def lock(self, datastore: Datastore) -> None:
+            if "confirm" in self.calls:  # another session took the lock meanwhile
+                info = RpcErrorInfo("lock-denied", "protocol", "error", "locked", "")
+                raise RpcFailed(self.name, "lock", (info,))
+            await super().lock(datastore)
+
+    devices = [Relocked("r1"), Device("r2", fail="confirm")]
+    with pytest.raises(TransactionFailed) as failure:
+        run(devices)
+    r1 = failure.value.results[0]
+    assert r1.outcome == Outcome.ROLLBACK_FAILED
+    assert "lock-denied" in str(r1.error)
+    assert devices[0].calls[-2:] == ["confirm", "unlock"]  # nothing sent unlocked
 
 
 def test_observer_sees_prepared_then_confirmed_and_can_abort() -> None:
@@ -214,20 +254,25 @@ def test_observer_sees_prepared_then_confirmed_and_can_abort() -> None:
     assert all((d.running, d.saved, d.locked) == ("old", None, False) for d in devices)
 
 
-def test_confirmed_is_told_before_the_unlocks_which_happen_even_if_the_observer_fails() -> None:
-    seen: list[tuple[str, bool, str | None]] = []
+def test_confirmed_is_told_once_unlocked_and_before_a_running_only_device_unlocks() -> None:
+    seen: list[bool] = []
 
     async def observe(phase: Phase, results: Sequence[DeviceResult]) -> None:
         if phase is Phase.CONFIRMED:
-            seen.extend((d.running, d.locked, d.saved) for d in devices)
+            assert all(r.outcome == Outcome.COMMITTED for r in results)
+            seen.extend(d.locked for d in devices)
             raise RuntimeError("observer failed")
 
-    devices = [Device(n) for n in DEVICES]
+    running_only = Capabilities(rollback_on_error=True)
+    devices = [Device("r1"), Device("r2"), Device("r3", capabilities=running_only)]
     with pytest.raises(RuntimeError, match="observer failed"):
         run(devices, observer=observe)
-    assert seen == [("new", True, None)] * 3  # confirmed, still locked
-    assert all((d.running, d.locked) == ("new", False) for d in devices)
-    assert all(d.calls[-1] == "unlock" for d in devices)
+    # the unlock went with the confirming commit; the running-only device still held its lock
+    assert seen == [False, False, True]
+    assert not any(d.locked for d in devices)
+    assert [d.calls[-2:] for d in devices] == [["confirm", "unlock"]] * 2 + [
+        ["edit-config", "unlock"]
+    ]
 
 
 NO_VALIDATE = Capabilities(candidate=True, confirmed_commit=True, rollback_on_error=True)

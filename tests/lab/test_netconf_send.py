@@ -23,7 +23,13 @@ from lab.agents import Agent
 from lab.state import LabState
 from southbound.directsend import Framing, UnsupportedNcclient, frame, send_directly
 from southbound.inventory import load_inventory
-from southbound.netconf import READ_LOOP_TICK, Datastore, DeviceUnreachable, NetconfSession
+from southbound.netconf import (
+    READ_LOOP_TICK,
+    Datastore,
+    DeviceUnreachable,
+    NetconfSession,
+    RpcFailed,
+)
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NATIVE_NS = "urn:netsla:yang:netsla-router"
@@ -142,5 +148,41 @@ def test_rpc_to_a_dead_agent_is_unreachable_and_the_session_reopens(
             assert session.framing is Framing.CHUNKED
         finally:
             await session.close()
+
+    asyncio.run(run())
+
+
+@pytest.mark.lab
+def test_commit_and_unlock_sends_the_unlock_behind_the_commit_whatever_the_commit_says(
+    lab: LabState,
+) -> None:
+    # RFC 6241, Section 4.5: the server takes pipelined requests in order.
+    name = f"pipe-{uuid.uuid4().hex[:6]}"
+    subtree = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+
+    async def run() -> None:
+        session, other = _session(lab, "pe3"), _session(lab, "pe3")
+        try:
+            await session.lock(Datastore.CANDIDATE)
+            await session.edit_config(_vrf(name, "65000:7"), target=Datastore.CANDIDATE)
+            await session.commit(confirmed=True, timeout=60, persist=name)
+            await session.commit_and_unlock(Datastore.CANDIDATE, persist_id=name)
+            running = await other.get_config(source=Datastore.RUNNING, subtree=subtree)
+            assert name in etree.tostring(running).decode()
+            with pytest.raises(RpcFailed):  # confirmed: nothing is pending any more
+                await other.cancel_commit(persist_id=name)
+            await other.lock(Datastore.CANDIDATE)  # the lock was released
+            await other.unlock(Datastore.CANDIDATE)
+
+            await session.lock(Datastore.CANDIDATE)
+            with pytest.raises(RpcFailed, match=r"^pe3: commit refused: "):
+                await session.commit_and_unlock(Datastore.CANDIDATE, persist_id="no-such-id")
+            await other.lock(Datastore.CANDIDATE)  # released though the commit was refused
+            await other.unlock(Datastore.CANDIDATE)
+        finally:
+            await other.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
+            await other.commit()
+            await session.close()
+            await other.close()
 
     asyncio.run(run())
