@@ -23,6 +23,7 @@ from controller.execution import (
     DeviceBusy,
     Push,
     RunOptions,
+    collector_paused,
     cycle_collection_paused,
     execute,
     hold_devices,
@@ -141,7 +142,23 @@ class Controller:
         default, else the template it was bound to), its probes follow the
         template's measurement settings, and on commit the service is bound
         to its customer, template and probes for live SLA evaluation.
+        Python's cyclic garbage collector is paused until it returns
+        (:func:`controller.execution.collector_paused`).
         """
+        with collector_paused():
+            return await self._apply(
+                changes, dry_run=dry_run, options=options, rollback_of=rollback_of, catalog=catalog
+            )
+
+    async def _apply(
+        self,
+        changes: Mapping[str, Service | None],
+        *,
+        dry_run: bool,
+        options: RunOptions | None,
+        rollback_of: int | None,
+        catalog: SlaCatalog | None,
+    ) -> Outcome:
         self._check_devices(changes)
         with self.store.session() as session:
             catalog = catalog or self.catalog or stored_catalog(session, changes)
