@@ -144,8 +144,8 @@ class Collector:
                 await task
         await self.flush()
         if self._snmp is not None:
-            self._snmp.close()
-            self._snmp = None
+            snmp, self._snmp = self._snmp, None
+            await snmp.close()
         if self._netconf is not None:
             await self._netconf.close()
 

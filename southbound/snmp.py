@@ -146,13 +146,29 @@ class SnmpPoller:
         self._lcd = CommandGeneratorLcdConfigurator()
         self._targets: dict[SnmpEndpoint, UdpTransportTarget] = {}
 
-    def close(self) -> None:
-        """Close every engine's sockets."""
-        for engine in self._engines.values():
-            if engine.transport_dispatcher is not None:
-                engine.transport_dispatcher.close_dispatcher()
-        self._engines.clear()
+    async def close(self) -> None:
+        """Close every engine's sockets, then its dispatcher.
+
+        A reply read from a socket is handed to pysnmp's dispatcher by a
+        callback the event loop runs next; one read just before the close
+        (say, the reply to a poll that was cancelled) would reach a
+        dispatcher whose transports were unregistered and raise in the loop.
+        So the sockets close first (nothing more is read), the loop runs
+        what is already queued, and only then is each dispatcher closed.
+        """
+        engines, self._engines = list(self._engines.values()), {}
+        domains = {target.TRANSPORT_DOMAIN for target in self._targets.values()}
         self._targets.clear()
+        dispatchers = [e.transport_dispatcher for e in engines if e.transport_dispatcher]
+        for dispatcher in dispatchers:
+            for domain in domains:
+                transport = dispatcher.get_transport(domain)
+                if transport is not None:
+                    transport.close_transport()
+        for _ in range(2):  # callbacks queued by reads of this and the previous loop pass
+            await asyncio.sleep(0)
+        for dispatcher in dispatchers:
+            dispatcher.close_dispatcher()
 
     def _engine(self, endpoint: SnmpEndpoint) -> SnmpEngine:
         # Communities never clash inside one engine; USM users may.

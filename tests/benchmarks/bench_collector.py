@@ -174,7 +174,7 @@ async def _probe_polls(state: LabState) -> tuple[list[float], list[float], int, 
             steady.append(time.perf_counter() - started)
         return whole, steady, len(packets), len(new)
     finally:
-        poller.close()
+        await poller.close()
 
 
 def _commit(state: LabState, config: etree._Element) -> None:

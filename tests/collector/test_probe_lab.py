@@ -124,7 +124,7 @@ async def _walk(
         walk = await poller.walk(endpoint, columns, with_uptime=False, max_repetitions=50)
         return walk.columns  # type: ignore[return-value]
     finally:
-        poller.close()
+        await poller.close()
 
 
 def test_probe_results_and_history_are_published_over_snmp(lab: LabState, probes: Targets) -> None:
@@ -179,7 +179,7 @@ def test_a_poll_reads_only_the_history_rows_since_the_previous_poll(
             _, second = await reader.poll("pe1", endpoint)
             return first, full, second, poller.history_values
         finally:
-            poller.close()
+            await poller.close()
 
     first, full, second, incremental = asyncio.run(two_polls())
     columns = len(oids.PROBE_HISTORY_POLL_COLUMNS + oids.NETSLA_HISTORY_POLL_COLUMNS)
