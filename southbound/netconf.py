@@ -326,8 +326,9 @@ class NetconfSession:
         unlock waits for no round trip of its own.  The lock of
         ``datastore`` is released whatever the commit's outcome (or with the
         session, if it dies).  Raises the commit's error; an error of the
-        unlock alone is not raised (as with :meth:`unlock` after a commit,
-        the change is in either way).
+        unlock alone is not raised, as the commit's outcome stands either
+        way: a session that does not answer the unlock is dropped, and its
+        lock with it.
         """
 
         def call(m: Any) -> None:
@@ -338,8 +339,12 @@ class NetconfSession:
             finally:
                 m.async_mode = False
             self._reply(committing)
-            with contextlib.suppress(RPCError):
+            try:
                 self._reply(unlocking)
+            except RPCError:
+                pass  # refused (not locked any more): nothing is held either way
+            except (TimeoutExpiredError, TransportError, OSError, EOFError):
+                self._drop()
 
         await asyncio.to_thread(self._run, "commit", call)
 
