@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from controller.diff import Edit, diff_node, fold
+from controller.diff import Edit, Operation, diff_node, fold
 from controller.errors import ControllerError
 from controller.render.tree import (
     LeafValue,
@@ -169,6 +169,15 @@ def plan_device(
         was = old_by_node.get(node, {})
         mine = new_by_node.get(node, {})
         before = current.get(node)
+        if not held and not was and before is None and len(mine) == 1:
+            # A new node of one service: what _after and _claims make of it, directly.
+            ((owner, leaves),) = mine.items()
+            created = merge(node, mine) or {}  # one contribution: never None
+            plan.after[node] = created
+            plan.claims[node] = {owner: Claim(None, leaves)}
+            edits.append(Edit(node, Operation.CREATE, dict(created)))
+            reverse.append(Edit(node, Operation.DELETE))
+            continue
         stored, groups = _others(held, was)
         after, baseline = _after(
             node, before, held=bool(held), stored=stored, groups=groups, mine=mine

@@ -70,6 +70,22 @@ def test_first_service_creates_shared_vrf() -> None:
     assert result.claims[VRF] == {"s1": Claim(before=None, after=VRF_LEAVES)}
 
 
+def test_a_new_node_of_one_service_is_created_merged_and_claimed_as_contributed() -> None:
+    contributed = {"rd": "65000:1", "route-targets/import": ("b", "a", "b")}
+    result = plan({}, {}, {}, {"s1": {VRF: contributed}})
+    merged = {"rd": "65000:1", "route-targets/import": ("a", "b")}
+    assert result.after == {VRF: merged}
+    assert result.before == {}
+    assert result.claims == {VRF: {"s1": Claim(before=None, after=contributed)}}
+    assert [(e.node, e.operation, e.set) for e in result.edits] == [
+        (VRF, Operation.CREATE, merged)
+    ]
+    assert [(e.node, e.operation) for e in result.reverse] == [(VRF, Operation.DELETE)]
+    # the same node already on the device, or held by another service, is no new node
+    on_device = plan({VRF: merged}, {}, {}, {"s1": {VRF: contributed}})
+    assert on_device.edits == [] and on_device.claims[VRF][BASELINE] == Claim(None, merged)
+
+
 def test_deleting_one_of_two_owners_keeps_the_vrf() -> None:
     current: Config = {VRF: VRF_LEAVES, SUB_A: {"vlan-id": "100"}, SUB_B: {"vlan-id": "101"}}
     owners = {VRF: {"s1": VRF_LEAVES, "s2": VRF_LEAVES}, SUB_A: {"s1": {"vlan-id": "100"}}}
