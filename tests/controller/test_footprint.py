@@ -77,9 +77,7 @@ def test_a_new_node_of_one_service_is_created_merged_and_claimed_as_contributed(
     assert result.after == {VRF: merged}
     assert result.before == {}
     assert result.claims == {VRF: {"s1": Claim(before=None, after=contributed)}}
-    assert [(e.node, e.operation, e.set) for e in result.edits] == [
-        (VRF, Operation.CREATE, merged)
-    ]
+    assert [(e.node, e.operation, e.set) for e in result.edits] == [(VRF, Operation.CREATE, merged)]
     assert [(e.node, e.operation) for e in result.reverse] == [(VRF, Operation.DELETE)]
     # the same node already on the device, or held by another service, is no new node
     on_device = plan({VRF: merged}, {}, {}, {"s1": {VRF: contributed}})
