@@ -368,35 +368,20 @@ _COLLECTOR = _WhileRunning(_pause_collector, _resume_collector)
 
 
 def collector_paused() -> contextlib.AbstractContextManager[None]:
-    """Pause Python's cyclic garbage collector until the last transaction running ends.
+    """Pause Python's cyclic garbage collector until the last apply or transaction running ends.
 
-    A 200-service transaction allocates enough (payloads, journal and
-    record rows, RPC replies) to set off a dozen young-generation
-    collections, 6 to 14 ms in all on the lab, on the transaction's
-    critical path.  Paused, reference counting still frees everything
-    acyclic; cycles wait for the collector's next run.
+    Planning and recording a few hundred services allocate hundreds of
+    thousands of objects, and a 200-service transaction enough more
+    (payloads, journal and record rows, RPC replies) to set off a dozen
+    young-generation collections, 6 to 14 ms in all on the lab, and full
+    ones that scan the whole heap (SQLAlchemy, libyang, ncclient), which
+    once doubled the planning time of 200 services.  Paused, reference
+    counting still frees everything acyclic; cycles wait for the
+    collector's next run.  Counted, and used from the event loop's thread
+    only; a worker thread an apply runs (the success record) runs while it
+    is held.
     """
     return _COLLECTOR.held()
-
-
-@contextlib.contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one synchronous burst of work.
-
-    Planning or recording a few hundred services allocates hundreds of
-    thousands of objects, and each burst sets off full collections that
-    scan the whole heap (SQLAlchemy, libyang, ncclient): measured, they
-    doubled the planning time of 200 services.  Unlike
-    :func:`collector_paused` it counts no holders, so any thread may use it,
-    and it is never held across an ``await`` (other tasks would inherit it);
-    inside a running transaction the collector is paused already and it
-    changes nothing.
-    """
-    was_enabled = _pause_collector()
-    try:
-        yield
-    finally:
-        _resume_collector(was_enabled)
 
 
 def prompt_replies() -> contextlib.AbstractContextManager[None]:

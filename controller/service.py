@@ -24,7 +24,6 @@ from controller.execution import (
     Push,
     RunOptions,
     collector_paused,
-    cycle_collection_paused,
     execute,
     hold_devices,
     new_unit,
@@ -170,36 +169,35 @@ class Controller:
         session = new_unit(self.store)
         entry = None
         try:
-            with cycle_collection_paused():
-                if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
-                    hold_devices(session, _devices_of_change(ServiceRepository(session), changes))
-                    submitted = [s for s, service in changes.items() if service is not None]
-                    record_ordered_many(session, service_ids=submitted, at=now())
-                plan = plan_change(
-                    ServiceRepository(session),
-                    changes,
-                    platforms=self.platforms,
-                    sla=probes,
-                    pools=self.pools,
-                )
-                if dry_run:
-                    session.rollback()
-                    return Outcome(transaction=None, plan=plan, dry_run=True)
-                if not plan.changed:  # nothing to send: record the documents, journal nothing
-                    self._record(session, plan, tx=None, catalog=catalog)
-                    session.commit()
-                    return Outcome(transaction=None, plan=plan)
-                pushes = {
-                    d: Push(d, w.platform, w.plan.edits, w.plan.reverse)
-                    for d, w in plan.changed.items()
-                }
-                entry = open_transaction(  # the unit of work goes on in execute()
-                    session,
-                    command=self.command,
-                    pushes=pushes,
-                    services=plan.services_json,
-                    rollback_of=rollback_of,
-                )
+            if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
+                hold_devices(session, _devices_of_change(ServiceRepository(session), changes))
+                submitted = [s for s, service in changes.items() if service is not None]
+                record_ordered_many(session, service_ids=submitted, at=now())
+            plan = plan_change(
+                ServiceRepository(session),
+                changes,
+                platforms=self.platforms,
+                sla=probes,
+                pools=self.pools,
+            )
+            if dry_run:
+                session.rollback()
+                return Outcome(transaction=None, plan=plan, dry_run=True)
+            if not plan.changed:  # nothing to send: record the documents, journal nothing
+                self._record(session, plan, tx=None, catalog=catalog)
+                session.commit()
+                return Outcome(transaction=None, plan=plan)
+            pushes = {
+                d: Push(d, w.platform, w.plan.edits, w.plan.reverse)
+                for d, w in plan.changed.items()
+            }
+            entry = open_transaction(  # the unit of work goes on in execute()
+                session,
+                command=self.command,
+                pushes=pushes,
+                services=plan.services_json,
+                rollback_of=rollback_of,
+            )
         except BaseException:
             session.rollback()
             raise
@@ -234,12 +232,11 @@ class Controller:
     def _record(
         self, session: Session, plan: ChangePlan, *, tx: int | None, catalog: SlaCatalog
     ) -> None:
-        with cycle_collection_paused():
-            record(ServiceRepository(session), plan, tx=tx)
-            at = now()
-            delivered = [s for s, service in plan.after.items() if service is not None]
-            record_delivered_many(session, service_ids=delivered, at=at)
-            bind_services(session, plan.after, plan.footprints, catalog, at=at)
+        record(ServiceRepository(session), plan, tx=tx)
+        at = now()
+        delivered = [s for s, service in plan.after.items() if service is not None]
+        record_delivered_many(session, service_ids=delivered, at=at)
+        bind_services(session, plan.after, plan.footprints, catalog, at=at)
 
     async def rollback(
         self, tx: int, *, dry_run: bool = False, options: RunOptions | None = None
