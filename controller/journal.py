@@ -196,6 +196,12 @@ class Journal:
                 rows,
             )
 
+    def stamp_finished(self, tx: int) -> None:
+        """Set when ``tx`` ended to now (its outcome was written by :meth:`finish` before)."""
+        self.session.execute(
+            update(_table(TransactionRow)).where(TransactionRow.id == tx).values(finished_at=now())
+        )
+
     def prepared(self) -> list[int]:
         """Transactions not finished (running now, or left by a dead controller)."""
         return list(

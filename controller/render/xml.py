@@ -171,7 +171,7 @@ class _Builder:
         template = self._templates.get(tuple(shape))
         if template is None:
             template = self._templates[tuple(shape)] = self.template(at, leaves)
-        made = copy.deepcopy(template.element)
+        made = copy.copy(template.element)  # lxml copies the whole subtree (no memo to keep)
         parent.append(made)
         for element, text in zip(compress(made.iter(), template.filled), texts, strict=True):
             element.text = text
