@@ -54,6 +54,7 @@ from controller.transaction import (
     Transaction,
     TransactionFailed,
 )
+from southbound import workers
 
 LEASE = timedelta(minutes=10)  # longer than any transaction's RPC timeouts add up to
 
@@ -305,7 +306,7 @@ class _Gate:
 
     def __call__(self) -> asyncio.Task[None]:
         if self._task is None:
-            self._task = asyncio.ensure_future(asyncio.to_thread(self._entry.write))
+            self._task = asyncio.ensure_future(workers.run(self._entry.write))
         return self._task
 
     async def written(self) -> bool:
@@ -434,7 +435,7 @@ class _Recording:
 
     async def _run(self) -> Session:
         await asyncio.sleep(0)  # the confirming commits are sent first
-        return await asyncio.to_thread(self._write)
+        return await workers.run(self._write)
 
     def _write(self) -> Session:
         session = Session(self._store.engine, expire_on_commit=False)
@@ -457,7 +458,7 @@ class _Recording:
     async def _commit_run(self, outcomes: Mapping[str, tuple[str, str | None]]) -> None:
         session = await self.start()
         restate = None if outcomes == self._staged else outcomes
-        await asyncio.to_thread(_commit_record, session, self._tx, restate)
+        await workers.run(_commit_record, session, self._tx, restate)
 
     async def committed(self) -> bool:
         """Whether the record was committed: False if no commit was started; waits for

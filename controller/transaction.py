@@ -29,6 +29,7 @@ from typing import Protocol
 from lxml import etree
 
 from controller.errors import ControllerError
+from southbound import workers
 from southbound.errors import SouthboundError
 from southbound.netconf import Capabilities, Datastore, EditTestOption, RpcFailed
 
@@ -357,7 +358,7 @@ class Transaction:
             builder = built
             try:
                 async with self._building:
-                    built = await asyncio.to_thread(builder)
+                    built = await workers.run(builder)
             except Exception as exc:  # a payload that cannot be built: nothing was sent
                 result = self.results[change.device]
                 result.error, result.failed_step = f"payload not built: {exc}", Step.EDIT

@@ -10,8 +10,9 @@ at a time, one RPC each but for :meth:`NetconfSession.commit_and_unlock`,
 which pipelines the unlock behind the commit.  Replies with several
 ``<rpc-error>`` elements are reported whole.
 
-The calls are ``async`` (each runs ncclient in a worker thread), so that
-the controller drives many devices concurrently from one event loop.
+The calls are ``async`` (each runs ncclient in one of netsla's worker
+threads, :mod:`southbound.workers`), so that the controller drives many
+devices concurrently from one event loop.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ncclient.transport import session as nc_session
 from ncclient.transport.errors import SSHUnknownHostError, TransportError
 from ncclient.xml_ import to_ele
 
+from southbound import workers
 from southbound.directsend import Framing, UnsupportedNcclient, send_directly
 from southbound.errors import SouthboundError
 from southbound.inventory import Device, Inventory, PasswordSecret, SshKeySecret
@@ -265,17 +267,17 @@ class NetconfSession:
 
     # operations (async)
     async def connect(self) -> Capabilities:
-        await asyncio.to_thread(self._run, "connect", lambda m: None)
+        await workers.run(self._run, "connect", lambda m: None)
         return self.capabilities
 
     async def lock(self, datastore: Datastore) -> None:
-        await asyncio.to_thread(self._run, "lock", lambda m: m.lock(target=datastore.value))
+        await workers.run(self._run, "lock", lambda m: m.lock(target=datastore.value))
 
     async def unlock(self, datastore: Datastore) -> None:
-        await asyncio.to_thread(self._run, "unlock", lambda m: m.unlock(target=datastore.value))
+        await workers.run(self._run, "unlock", lambda m: m.unlock(target=datastore.value))
 
     async def discard_changes(self) -> None:
-        await asyncio.to_thread(self._run, "discard-changes", lambda m: m.discard_changes())
+        await workers.run(self._run, "discard-changes", lambda m: m.discard_changes())
 
     async def edit_config(
         self,
@@ -288,7 +290,7 @@ class NetconfSession:
         """RFC 6241, Section 7.2; ``test_option`` None leaves the server's default."""
         option = "rollback-on-error" if rollback_on_error else None
         test = None if test_option is None else test_option.value
-        await asyncio.to_thread(
+        await workers.run(
             self._run,
             "edit-config",
             lambda m: m.edit_config(
@@ -305,7 +307,7 @@ class NetconfSession:
         persist_id: str | None = None,
     ) -> None:
         """RFC 6241, Section 8.4.5: a confirmed commit, a confirming commit, or a plain one."""
-        await asyncio.to_thread(
+        await workers.run(
             self._run,
             "commit",
             lambda m: m.commit(
@@ -346,7 +348,7 @@ class NetconfSession:
             except (TimeoutExpiredError, TransportError, OSError, EOFError):
                 self._drop()
 
-        await asyncio.to_thread(self._run, "commit", call)
+        await workers.run(self._run, "commit", call)
 
     def _reply(self, rpc: Any) -> None:
         """Wait for an RPC sent in ncclient's async mode; raise as a sync call would."""
@@ -360,12 +362,12 @@ class NetconfSession:
             raise RPCError(to_ele(rpc.reply.xml), errs=errors) if len(errors) > 1 else errors[0]
 
     async def cancel_commit(self, *, persist_id: str | None = None) -> None:
-        await asyncio.to_thread(
+        await workers.run(
             self._run, "cancel-commit", lambda m: m.cancel_commit(persist_id=persist_id)
         )
 
     async def copy_config(self, *, source: Datastore, target: Datastore) -> None:
-        await asyncio.to_thread(
+        await workers.run(
             self._run,
             "copy-config",
             lambda m: m.copy_config(source=source.value, target=target.value),
@@ -381,10 +383,10 @@ class NetconfSession:
             data: etree._Element = m.get_config(source=source.value, filter=flt).data_ele
             return data
 
-        return await asyncio.to_thread(self._run, "get-config", call)
+        return await workers.run(self._run, "get-config", call)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._close)
+        await workers.run(self._close)
 
     def _close(self) -> None:
         with self._lock:
@@ -392,12 +394,17 @@ class NetconfSession:
 
 
 class NetconfPool:
-    """Reused sessions to the devices of an inventory."""
+    """Reused sessions to the devices of an inventory.
+
+    Made, it starts the worker threads a transaction over all the
+    inventory's devices keeps busy (:func:`southbound.workers.prestart`).
+    """
 
     def __init__(self, inventory: Inventory, *, timeouts: Timeouts = Timeouts()) -> None:
         self.inventory = inventory
         self._timeouts = timeouts
         self._sessions: dict[str, NetconfSession] = {}
+        workers.prestart(workers.for_devices(len(inventory.devices)))
 
     def session(self, name: str) -> NetconfSession:
         found = self._sessions.get(name)

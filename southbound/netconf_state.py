@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
+from southbound import workers
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
 from southbound.netconf import NetconfSession, Timeouts
@@ -200,7 +201,7 @@ class StateSession(NetconfSession):
                 raise NetconfStateError("<get> reply without <data>")
             return data
 
-        return await asyncio.to_thread(self._run, "get", call)
+        return await workers.run(self._run, "get", call)
 
 
 class NetconfStateReader:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from controller.transaction import (
     Transaction,
     TransactionFailed,
 )
+from southbound import workers
 from southbound.errors import SouthboundError
 from southbound.netconf import (
     Capabilities,
@@ -299,10 +301,12 @@ def test_payload_builders_run_one_at_a_time_once_each_device_is_locked() -> None
     devices = [Device(n) for n in DEVICES]
     building: list[str] = []
     order: list[tuple[str, bool]] = []
+    threads: set[bool] = set()  # built in netsla's worker threads
 
     def builder(device: Device) -> Callable[[], etree._Element]:
         def build() -> etree._Element:
             order.append((device.name, device.locked))
+            threads.add(threading.current_thread().name.startswith(workers.THREAD_PREFIX))
             building.append(device.name)
             assert len(building) == 1, building  # never two at once
             building.remove(device.name)
@@ -314,6 +318,7 @@ def test_payload_builders_run_one_at_a_time_once_each_device_is_locked() -> None
     results = asyncio.run(Transaction(changes, persist_id="t1").run())
     assert [r.outcome for r in results] == [Outcome.COMMITTED] * 3
     assert sorted(order) == [(n, True) for n in DEVICES]
+    assert threads == {True}
     assert all(d.running == "new" for d in devices)
 
 
