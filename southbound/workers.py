@@ -16,7 +16,8 @@ So netsla keeps one process-wide pool of :data:`MAX_WORKERS` threads, and
 :func:`prestart` starts as many as a set of devices needs before any
 transaction runs (:class:`southbound.netconf.NetconfPool` does, for its
 inventory).  Idle threads wait on the pool's queue and cost nothing; the
-pool lives as long as the process, across event loops.
+pool lives as long as the process, across event loops (a forked child
+makes its own).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -69,8 +71,15 @@ class _Pool:
         with self._lock:
             self._started = max(self._started, count)
 
+    def forget(self) -> None:
+        """In a forked child: the parent's threads are not there; start anew on first use."""
+        self._lock = threading.Lock()
+        self._executor = None
+        self._started = 0
+
 
 _POOL = _Pool()
+os.register_at_fork(after_in_child=_POOL.forget)
 
 
 async def run(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 from pathlib import Path
 
@@ -64,3 +65,16 @@ def test_a_netconf_pool_starts_a_thread_per_device_and_a_transactions_own(
     )
     NetconfPool(inventory)  # connects nothing
     assert _workers_alive() >= workers.for_devices(count) == workers.MAX_WORKERS
+
+
+def test_a_forked_child_makes_its_own_threads() -> None:
+    workers.prestart(4)  # the parent's threads, which a child does not get
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit code
+        try:
+            answer = asyncio.run(asyncio.wait_for(workers.run(lambda: 42), timeout=5))
+            os._exit(0 if answer == 42 else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
