@@ -291,7 +291,7 @@ async def _execute(
                 on_failure(session)
             _finish(session, tx, exc)
         raise
-    early.commit(_outcomes(results))  # the devices unlocked: leases released with the record
+    early.commit()  # every device confirmed and unlocked: leases released with the record
     await early.committed()
     return results
 
@@ -404,18 +404,15 @@ def prompt_replies() -> contextlib.AbstractContextManager[None]:
     return _SWITCH.held()
 
 
-def _outcomes(results: Sequence[DeviceResult]) -> dict[str, tuple[str, str | None]]:
-    return {r.device: (r.outcome.value if r.outcome else "", r.error) for r in results}
-
-
 class _Recording:
     """The success record of a transaction: written while its confirms are in flight,
     committed once every device confirmed.
 
-    The journal's ``committed`` state, each device's outcome and the leases'
-    release are written with the record, as every device confirming makes
-    them, so that only the commit (and when the transaction ended) is left
-    for after the last confirm.
+    The journal's ``committed`` state, each device's outcome (``committed``)
+    and the leases' release are written with the record: they are what
+    every device confirming makes them, the only way it is committed
+    (:meth:`Transaction.run` raises otherwise).  So only the commit, and
+    when the transaction ended, is left for after the last confirm.
     """
 
     def __init__(
@@ -424,7 +421,7 @@ class _Recording:
         self._store = store
         self._work = work
         self._tx = tx
-        self._staged = dict.fromkeys(devices, (Outcome.COMMITTED.value, None))
+        self._outcomes = dict.fromkeys(devices, (Outcome.COMMITTED.value, None))
         self._task: asyncio.Task[Session] | None = None
         self._commit: asyncio.Task[None] | None = None
 
@@ -442,7 +439,8 @@ class _Recording:
         try:
             if self._work is not None:
                 self._work(session)
-            _close_journal(session, self._tx, self._staged)
+            Journal(session).finish(self._tx, state=TxState.COMMITTED, outcomes=self._outcomes)
+            release_leases(session, self._tx)  # committed once every device unlocked
             session.flush()
         except BaseException:
             session.rollback()
@@ -450,15 +448,14 @@ class _Recording:
             raise
         return session
 
-    def commit(self, outcomes: Mapping[str, tuple[str, str | None]]) -> None:
+    def commit(self) -> None:
         """Start committing the record: call only once every device confirmed."""
         if self._commit is None:
-            self._commit = asyncio.create_task(self._commit_run(outcomes))
+            self._commit = asyncio.create_task(self._commit_run())
 
-    async def _commit_run(self, outcomes: Mapping[str, tuple[str, str | None]]) -> None:
+    async def _commit_run(self) -> None:
         session = await self.start()
-        restate = None if outcomes == self._staged else outcomes
-        await workers.run(_commit_record, session, self._tx, restate)
+        await workers.run(_commit_record, session, self._tx)
 
     async def committed(self) -> bool:
         """Whether the record was committed: False if no commit was started; waits for
@@ -480,21 +477,9 @@ class _Recording:
         session.close()
 
 
-def _close_journal(
-    session: Session, tx: int, outcomes: Mapping[str, tuple[str, str | None]]
-) -> None:
-    Journal(session).finish(tx, state=TxState.COMMITTED, outcomes=outcomes)
-    release_leases(session, tx)  # committed once every device unlocked
-
-
-def _commit_record(
-    session: Session, tx: int, outcomes: Mapping[str, tuple[str, str | None]] | None
-) -> None:
-    """Commit the record; ``outcomes``: the devices' outcomes, if not those staged with it."""
+def _commit_record(session: Session, tx: int) -> None:
     with unit_of_work(session):
-        if outcomes is not None:
-            _close_journal(session, tx, outcomes)
-        Journal(session).stamp_finished(tx)
+        Journal(session).stamp_finished(tx)  # the last device confirmed
 
 
 def _change(push: Push, driver: DeviceDriver, options: RunOptions) -> DeviceChange:
