@@ -386,9 +386,9 @@ def collector_paused() -> contextlib.AbstractContextManager[None]:
     once doubled the planning time of 200 services.  Paused, reference
     counting still frees everything acyclic; what survives the pause is
     moved to the collector's oldest generation when it resumes, so that its
-    cycles wait for the next full collection.  Counted, and used from the event loop's thread
-    only; a worker thread an apply runs (the success record) runs while it
-    is held.
+    cycles wait for the next full collection.  Counted, and used from the
+    event loop's thread only; a worker thread an apply runs (the success
+    record) runs while it is held.
     """
     return _COLLECTOR.held()
 
