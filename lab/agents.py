@@ -41,6 +41,7 @@ from southbound import oids
 NETCONFD = "/usr/sbin/netconfd"
 NETCONF_SUBSYSTEM = "/usr/sbin/netconf-subsystem"
 SSHD = "/usr/sbin/sshd"
+SSHD_PRIVSEP_DIR = Path("/run/sshd")  # Debian's sshd refuses to start without it
 SNMPD = "/usr/sbin/snmpd"
 NETCONF_PORT = 830  # RFC 6242, section 3
 SNMP_PORT = 161
@@ -276,6 +277,8 @@ def start(files: RouterFiles, daemons: Sequence[Daemon], *, netns: str) -> None:
             files.socket.unlink(missing_ok=True)
             argv, env = netconfd_argv(files), netconfd_env(files)
         elif daemon is Daemon.SSHD:
+            # /run is emptied at boot; only Debian's own ssh service makes it again.
+            SSHD_PRIVSEP_DIR.mkdir(mode=0o755, exist_ok=True)
             argv, env = sshd_argv(files), {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         elif daemon is Daemon.PROBER:
             argv, env = prober_argv(files), prober_env()

@@ -96,6 +96,18 @@ def test_agent_configuration(tmp_path: Path) -> None:
     assert "--with-startup=false" in argv and f"--startup={files.startup}" in argv
 
 
+def test_sshd_start_makes_its_privilege_separation_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    privsep = tmp_path / "run-sshd"
+    spawned: list[list[str]] = []
+    monkeypatch.setattr(agents, "SSHD_PRIVSEP_DIR", privsep)
+    monkeypatch.setattr(agents.process, "spawn", lambda argv, **_: spawned.append(argv))
+    agents.start(RouterFiles(dir=tmp_path / "pe1"), [agents.Daemon.SSHD], netns="t9-pe1")
+    assert privsep.is_dir() and not privsep.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    assert spawned and spawned[0][0] == agents.SSHD
+
+
 def test_namespace_batches_place_each_end_in_its_namespace() -> None:
     topology = load_topology(name="t9")
     lines = netns.root_batch(topology)
