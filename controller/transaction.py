@@ -1,8 +1,8 @@
 """Network-wide transactions over a small :class:`DeviceDriver` Protocol.
 
 For every device a change touches, in parallel (RFC 6241, Sections 7.5,
-8.3 and 8.4): lock the candidate, discard stale candidate changes,
-edit-config, and commit with ``<confirmed/>``, a timeout and a
+8.3 and 8.4): lock the candidate and discard stale candidate changes
+(the two pipelined: one round trip), edit-config, and commit with ``<confirmed/>``, a timeout and a
 ``persist`` id.  Only when every device has done so, the confirming
 commit on all.  When any device fails at any step, every device is put
 back: cancel-commit where the confirmed commit happened, discard-changes
@@ -43,6 +43,7 @@ class DeviceDriver(Protocol):
     async def lock(self, datastore: Datastore) -> None: ...
     async def unlock(self, datastore: Datastore) -> None: ...
     async def discard_changes(self) -> None: ...
+    async def lock_and_discard(self, datastore: Datastore) -> None: ...
     async def edit_config(
         self,
         config: etree._Element,
@@ -260,14 +261,27 @@ class Transaction:
     async def _step(
         self, change: DeviceChange, step: Step, call: Callable[[], Awaitable[object]]
     ) -> bool:
+        """Run one step; a failure is recorded on the device's result.
+
+        :attr:`Step.DISCARD` is the lock and the discard, pipelined
+        (:meth:`DeviceDriver.lock_and_discard`): the error's ``operation``
+        tells which of them failed (the lock, unless it names the discard).
+        """
         result = self.results[change.device]
         try:
             await call()
         except SouthboundError as exc:
+            if step == Step.DISCARD:
+                if getattr(exc, "operation", None) == "discard-changes":
+                    result.done.append(Step.LOCK)
+                else:
+                    step = Step.LOCK
             result.error, result.failed_step = str(exc), step
             result.outcome = Outcome.FAILED
             result.refused = step in (Step.EDIT, Step.COMMIT) and _refuses_data(exc)
             return False
+        if step == Step.DISCARD:
+            result.done.append(Step.LOCK)
         result.done.append(step)
         return True
 
@@ -282,10 +296,9 @@ class Transaction:
             return False
         strategy = result.strategy = strategy_for(caps[0])
         store = Datastore.RUNNING if strategy == Strategy.RUNNING else Datastore.CANDIDATE
-        steps: list[tuple[Step, Callable[[], Awaitable[object]]]] = [
-            (Step.LOCK, lambda: d.lock(store))
-        ]
+        steps: list[tuple[Step, Callable[[], Awaitable[object]]]] = []
         if strategy == Strategy.RUNNING:
+            steps.append((Step.LOCK, lambda: d.lock(store)))
             steps.append(
                 (
                     Step.EDIT,
@@ -298,7 +311,7 @@ class Transaction:
             )
         else:
             test = _edit_test(change.quirks, caps[0])
-            steps.append((Step.DISCARD, d.discard_changes))
+            steps.append((Step.DISCARD, lambda: d.lock_and_discard(store)))
             steps.append(
                 (
                     Step.EDIT,
@@ -315,7 +328,7 @@ class Transaction:
                     lambda: d.commit(confirmed=True, timeout=timeout, persist=self.persist_id),
                 )
             )
-        # The payload is built while the device locks and discards.
+        # The payload is built while the device locks and discards (one round trip).
         build = asyncio.create_task(self._build(change))
         try:
             for step, call in steps:

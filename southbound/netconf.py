@@ -6,8 +6,9 @@ ncclient's send queue for its session thread to pick up.  The server's host
 key must match the inventory's ``known_hosts`` (an unknown or changed key is
 refused before authentication).  Connect and every RPC have a timeout; a
 session found dead is reopened on the next call; each device runs one call
-at a time, one RPC each but for :meth:`NetconfSession.commit_and_unlock`,
-which pipelines the unlock behind the commit.  Replies with several
+at a time, one RPC each but for :meth:`NetconfSession.lock_and_discard`
+and :meth:`NetconfSession.commit_and_unlock`, which pipeline the second
+request behind the first.  Replies with several
 ``<rpc-error>`` elements are reported whole.
 
 The calls are ``async`` (each runs ncclient in one of netsla's worker
@@ -21,7 +22,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -104,12 +105,13 @@ class Capabilities:
 
 
 class NetconfError(SouthboundError):
-    """A NETCONF operation on one device failed."""
+    """A NETCONF operation on one device failed (``operation``: which, where known)."""
 
-    def __init__(self, device: str, message: str) -> None:
+    def __init__(self, device: str, message: str, *, operation: str | None = None) -> None:
         super().__init__(f"{device}: {message}")
         self.device = device
         self.message = message
+        self.operation = operation
 
 
 class DeviceUnreachable(NetconfError, ConnectionError):
@@ -144,8 +146,9 @@ class RpcFailed(NetconfError):
     """The device answered with one or more rpc-errors."""
 
     def __init__(self, device: str, operation: str, errors: tuple[RpcErrorInfo, ...]) -> None:
-        super().__init__(device, f"{operation} refused: " + "; ".join(map(str, errors)))
-        self.operation = operation
+        super().__init__(
+            device, f"{operation} refused: " + "; ".join(map(str, errors)), operation=operation
+        )
         self.errors = errors
 
 
@@ -246,18 +249,28 @@ class NetconfSession:
     def _run(self, operation: str, call: Callable[[Any], T]) -> T:
         with self._lock:
             mgr = self._open()
-            try:
+            with self._errors(operation):
                 return call(mgr)
-            except RPCError as exc:
-                raise RpcFailed(self.name, operation, _rpc_errors(exc)) from exc
-            except TimeoutExpiredError as exc:
-                self._drop()
-                raise DeviceTimeout(
-                    self.name, f"{operation}: no reply in {self._timeouts.rpc:g} s"
-                ) from exc
-            except (TransportError, OSError, EOFError) as exc:
-                self._drop()
-                raise DeviceUnreachable(self.name, f"{operation}: session lost: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _errors(self, operation: str) -> Iterator[None]:
+        """ncclient's errors of ``operation`` as netsla's (a dead session dropped)."""
+        try:
+            yield
+        except RPCError as exc:
+            raise RpcFailed(self.name, operation, _rpc_errors(exc)) from exc
+        except TimeoutExpiredError as exc:
+            self._drop()
+            raise DeviceTimeout(
+                self.name,
+                f"{operation}: no reply in {self._timeouts.rpc:g} s",
+                operation=operation,
+            ) from exc
+        except (TransportError, OSError, EOFError) as exc:
+            self._drop()
+            raise DeviceUnreachable(
+                self.name, f"{operation}: session lost: {exc}", operation=operation
+            ) from exc
 
     def _drop(self) -> None:
         mgr, self._manager = self._manager, None
@@ -278,6 +291,31 @@ class NetconfSession:
 
     async def discard_changes(self) -> None:
         await workers.run(self._run, "discard-changes", lambda m: m.discard_changes())
+
+    async def lock_and_discard(self, datastore: Datastore) -> None:
+        """Lock ``datastore`` (the candidate) and discard its changes, in one round trip.
+
+        The discard-changes is sent right behind the lock (RFC 6241, Section
+        4.5: the server takes them in order).  A lock refused because
+        another session holds it gets the discard refused too (the holder's
+        candidate is left alone); so does a session that dies.  The error
+        raised names the operation that failed (``operation``: ``lock`` or
+        ``discard-changes``): after a failed discard the lock is held.
+        """
+        await workers.run(self._lock_and_discard, datastore)
+
+    def _lock_and_discard(self, datastore: Datastore) -> None:
+        with self._lock:
+            m = self._open()
+            with self._errors("lock"):
+                m.async_mode = True
+                try:
+                    locking, discarding = m.lock(target=datastore.value), m.discard_changes()
+                finally:
+                    m.async_mode = False
+                self._reply(locking)
+            with self._errors("discard-changes"):
+                self._reply(discarding)
 
     async def edit_config(
         self,

@@ -80,7 +80,7 @@ class Device:
             raise RpcFailed(self.name, operation, (info,))
         if operation == self.fail or self.dead:
             self.dead, self.locked = True, False  # the lock dies with the session
-            raise DeviceUnreachable(self.name, f"{operation}: session lost")
+            raise DeviceUnreachable(self.name, f"{operation}: session lost", operation=operation)
 
     def eventually(self) -> tuple[str, bool]:
         """Running config once a pending confirmed commit timed out; locked."""
@@ -102,6 +102,11 @@ class Device:
     async def discard_changes(self) -> None:
         self._call("discard-changes")
         self.candidate = self.running
+
+    async def lock_and_discard(self, datastore: Datastore) -> None:
+        # pipelined: a refused or lost lock takes the discard with it
+        await self.lock(datastore)
+        await self.discard_changes()
 
     async def edit_config(
         self,

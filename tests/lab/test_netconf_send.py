@@ -186,3 +186,46 @@ def test_commit_and_unlock_sends_the_unlock_behind_the_commit_whatever_the_commi
             await other.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.lab
+def test_lock_and_discard_pipelines_the_discard_and_leaves_a_holders_candidate_alone(
+    lab: LabState,
+) -> None:
+    # RFC 6241, Section 4.5: the discard goes right behind the lock, in one round trip.
+    name = f"lad-{uuid.uuid4().hex[:6]}"
+    vrfs = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+
+    async def candidate_has(session: NetconfSession, vrf: str) -> bool:
+        found = await session.get_config(source=Datastore.CANDIDATE, subtree=vrfs)
+        return vrf in etree.tostring(found).decode()
+
+    async def run() -> None:
+        session, other = _session(lab, "pe2"), _session(lab, "pe2")
+        try:
+            # another session holds the lock: both refused, its candidate kept
+            await other.lock(Datastore.CANDIDATE)
+            await other.edit_config(_vrf(name, "65000:8"), target=Datastore.CANDIDATE)
+            with pytest.raises(RpcFailed, match=r"lock-denied") as refused:
+                await session.lock_and_discard(Datastore.CANDIDATE)
+            assert refused.value.operation == "lock"
+            assert await candidate_has(other, name)
+            await other.unlock(Datastore.CANDIDATE)  # its uncommitted edit goes with the lock
+
+            # an edit nobody locked for is stale: netconfd refuses the lock
+            # of a changed candidate, and the pipelined discard clears it
+            await other.edit_config(_vrf(name, "65000:8"), target=Datastore.CANDIDATE)
+            with pytest.raises(RpcFailed, match=r"resource-denied") as dirty:
+                await session.lock_and_discard(Datastore.CANDIDATE)
+            assert dirty.value.operation == "lock"
+            assert not await candidate_has(other, name)
+
+            await session.lock_and_discard(Datastore.CANDIDATE)  # clean now: locked
+            with pytest.raises(RpcFailed, match=r"lock-denied"):
+                await other.lock(Datastore.CANDIDATE)
+            await session.unlock(Datastore.CANDIDATE)
+        finally:
+            await session.close()
+            await other.close()
+
+    asyncio.run(run())
