@@ -11,8 +11,8 @@ here) and removes it at the end.
 - floor: the same 200 services as one batched edit + commit per router over
   open sessions, routers in parallel (plain commit; the same with the edit
   sent with test-option "set", so that the router validates once, at the
-  commit; confirmed commit + confirm; and netsla's exact RPC sequence: lock,
-  discard-changes, edit with test-option "set", confirmed commit on every
+  commit; confirmed commit + confirm; and netsla's exact RPC sequence: lock
+  with discard-changes pipelined behind it, edit with test-option "set", confirmed commit on every
   router, then confirm with the unlock pipelined behind it on every router);
 - floor, each router alone: one edit+commit on one router while the others
   idle, the floor if every router had a machine of its own;
@@ -229,15 +229,14 @@ async def floor(
 
 
 async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
-    """netsla's own RPC sequence, nothing else: every router locks, discards,
-    edits and confirmed-commits; only when all did, every router confirms,
+    """netsla's own RPC sequence, nothing else: every router locks and discards
+    (one round trip), edits and confirmed-commits; only when all did, every router confirms,
     with the unlock pipelined behind (the network-wide all-or-nothing barrier)."""
 
     async def prepare(name: str) -> None:
         s = bench.pool.session(name)
         await s.connect()
-        await s.lock(Datastore.CANDIDATE)
-        await s.discard_changes()
+        await s.lock_and_discard(Datastore.CANDIDATE)
         # as netsla sends it to this platform (controller.transaction.QUIRKS)
         await s.edit_config(
             payloads[name], target=Datastore.CANDIDATE, test_option=EditTestOption.SET
@@ -357,7 +356,7 @@ def report(
     )
     print(f"floor, one edit+confirmed commit+confirm per router: {confirmed_floor * 1000:.0f} ms")
     print(
-        "floor, netsla's RPC sequence (lock, discard, edit, confirmed commit | all | "
+        "floor, netsla's RPC sequence (lock+discard, edit, confirmed commit | all | "
         f"confirm+unlock pipelined): {rpc * 1000:.0f} ms"
     )
     print(f"netsla: {ok}/{SERVICES} services in {elapsed:.2f} s ({batches} batch) = {rate:.0f}/s")
