@@ -349,6 +349,8 @@ def report(
     print(f"baseline plain ncclient script: {SAMPLE} services in {base:.1f} s = {base_rate:.2f}/s")
     print(f"  (measured on a sample of {SAMPLE} services, extrapolated to {SERVICES})")
     print(f"medians of {ROUNDS} rounds (floors and netsla alternating):")
+    for key in ("plain", "set", "confirmed", "rpc", "netsla"):
+        print(f"  {key} rounds: " + ", ".join(f"{x * 1000:.0f}" for x in figures[key]) + " ms")
     print(f"floor, one edit+commit per router: {plain_floor * 1000:.0f} ms")
     print(
         "floor, one edit (test-option set: validated by the commit only)+commit per router: "
