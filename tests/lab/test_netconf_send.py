@@ -85,6 +85,11 @@ async def _slowest_s(action: Callable[[int], Awaitable[object]]) -> float:
     return slowest
 
 
+def _vrfs_filter() -> etree._Element:
+    """A subtree filter for the router's VRFs."""
+    return etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+
+
 def _session(lab: LabState, router: str) -> NetconfSession:
     inventory = load_inventory(lab.inventory)
     return NetconfSession(device=inventory.devices[router], inventory=inventory)
@@ -101,7 +106,7 @@ def test_rpcs_do_not_wait_for_the_session_threads_tick(
     # the session thread's next look at its queue, up to a whole TICK.
     monkeypatch.setattr(nc_session, "TICK", LONG_TICK)
     name = f"send-{uuid.uuid4().hex[:6]}"
-    subtree = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+    subtree = _vrfs_filter()
 
     async def run() -> tuple[Framing | None, float, float]:
         session = _session(lab, "pe1")
@@ -158,7 +163,7 @@ def test_commit_and_unlock_sends_the_unlock_behind_the_commit_whatever_the_commi
 ) -> None:
     # RFC 6241, Section 4.5: the server takes pipelined requests in order.
     name = f"pipe-{uuid.uuid4().hex[:6]}"
-    subtree = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+    subtree = _vrfs_filter()
 
     async def run() -> None:
         session, other = _session(lab, "pe3"), _session(lab, "pe3")
@@ -194,7 +199,7 @@ def test_lock_and_discard_pipelines_the_discard_and_leaves_a_holders_candidate_a
 ) -> None:
     # RFC 6241, Section 4.5: the discard goes right behind the lock, in one round trip.
     name = f"lad-{uuid.uuid4().hex[:6]}"
-    vrfs = etree.fromstring(f'<native xmlns="{NATIVE_NS}"><vrfs/></native>')
+    vrfs = _vrfs_filter()
 
     async def candidate_has(session: NetconfSession, vrf: str) -> bool:
         found = await session.get_config(source=Datastore.CANDIDATE, subtree=vrfs)
