@@ -2,13 +2,13 @@
 
 For every device a change touches, in parallel (RFC 6241, Sections 7.5,
 8.3 and 8.4): lock the candidate and discard stale candidate changes
-(the two pipelined: one round trip), edit-config, and commit with ``<confirmed/>``, a timeout and a
-``persist`` id.  Only when every device has done so, the confirming
-commit on all.  When any device fails at any step, every device is put
-back: cancel-commit where the confirmed commit happened, discard-changes
-where only the candidate was edited, and the locks released.  A
-controller that dies leaves the confirmed-commit timeout to roll the
-devices back.
+(the two pipelined: one round trip), edit-config, and commit with
+``<confirmed/>``, a timeout and a ``persist`` id.  Only when every
+device has done so, the confirming commit on all.  When any device fails
+at any step, every device is put back: cancel-commit where the confirmed
+commit happened, discard-changes where only the candidate was edited,
+and the locks released.  A controller that dies leaves the
+confirmed-commit timeout to roll the devices back.
 
 Devices without :confirmed-commit:1.1 get the best safe path their
 capabilities allow (candidate and commit, or running with

@@ -298,8 +298,11 @@ class NetconfSession:
         The discard-changes is sent right behind the lock (RFC 6241, Section
         4.5: the server takes them in order).  A lock refused because
         another session holds it gets the discard refused too (the holder's
-        candidate is left alone); so does a session that dies.  The error
-        raised names the operation that failed (``operation``: ``lock`` or
+        candidate is left alone); so does a session that dies.  A candidate
+        changed by a session that took no lock is refused the lock by some
+        servers (netconfd: resource-denied); the discard then clears it, and
+        the next attempt gets the lock.  The error raised names the
+        operation that failed (``operation``: ``lock`` or
         ``discard-changes``): after a failed discard the lock is held.
         """
         await workers.run(self._lock_and_discard, datastore)

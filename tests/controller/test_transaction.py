@@ -204,6 +204,26 @@ def test_failure_at_any_step_puts_every_device_back(
             assert d.saved is None
 
 
+def test_the_candidate_is_locked_and_discarded_in_one_pipelined_call() -> None:
+    class Pipelined(Device):
+        pipelined = 0
+
+        async def lock_and_discard(self, datastore: Datastore) -> None:
+            self.pipelined += 1
+            await super().lock_and_discard(datastore)
+
+    devices = [Pipelined(n) for n in DEVICES]
+    run(devices)
+    assert [d.pipelined for d in devices] == [1, 1, 1]
+    # a refused discard leaves the lock taken: released with the rest
+    devices = [Pipelined("r1", fail="discard-changes"), Pipelined("r2")]
+    with pytest.raises(TransactionFailed) as failure:
+        run(devices)
+    r1 = failure.value.results[0]
+    assert (r1.failed_step, r1.done) == (Step.DISCARD, [Step.CONNECT, Step.LOCK])
+    assert devices[0].calls[-1] == "unlock" and not devices[0].locked
+
+
 def test_confirmed_devices_are_compensated_when_another_fails_to_confirm() -> None:
     devices = [Device("r1"), Device("r2", fail="confirm")]
     with pytest.raises(TransactionFailed):
