@@ -42,6 +42,12 @@ def test_a_minted_token_checks_against_its_record_only() -> None:
         check(None, secret)
 
 
+def test_a_secret_may_hold_the_separator() -> None:
+    # URL-safe base64 uses "_": the id is the second field, the secret all the rest
+    text = "nsla_feb51de958a57757_RTbvac_XaJczV1KSdj7a61lIP_ysL0onTOjvTyVch_s"
+    assert parse(text) == ("feb51de958a57757", "RTbvac_XaJczV1KSdj7a61lIP_ysL0onTOjvTyVch_s")
+
+
 def test_a_revoked_or_malformed_token_is_invalid() -> None:
     issued = mint(role=Role.OPERATOR, customer=None, description="", now_us=NOW_US)
     _, secret = parse(issued.text)
