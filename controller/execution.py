@@ -57,6 +57,10 @@ from controller.transaction import (
 from southbound import workers
 
 LEASE = timedelta(minutes=10)  # longer than any transaction's RPC timeouts add up to
+# The success record starts once the transaction waits for this many devices
+# or fewer (every other one holds the change): while the slowest device
+# commits, which leaves a core idle when the devices share netsla's machine.
+RECORD_WHILE_WAITING_FOR = 1
 
 
 class DeviceBusy(ControllerError):
@@ -225,16 +229,18 @@ async def execute(
 
     The entry is written (:meth:`PendingEntry.write`, in a worker thread)
     once every payload is built, while the devices edit; no device commits
-    before it is committed.  ``on_success`` runs in a worker thread while
-    the confirming commits are in flight (every device already holds the
-    change), in a unit of work that commits (with the journal's
-    ``committed`` state) only once every device confirmed and unlocked
-    (each unlock is pipelined behind the device's final commit), releasing
-    the devices' leases, and is rolled back otherwise: nothing is recorded
-    as applied unless every device committed.  A transaction that fails
-    is journaled as failed, unless its entry could not be written (then
-    nothing of it was committed anywhere).  Python's cyclic garbage
-    collector is paused meanwhile (:func:`collector_paused`).
+    before it is committed.  ``on_success`` runs in a worker thread once
+    the transaction waits for its last device's confirmed commit (every
+    other device holds the change; :data:`RECORD_WHILE_WAITING_FOR`) and
+    while the confirming commits are in flight, in a unit of work that
+    commits (with the journal's ``committed`` state) only once every
+    device confirmed and unlocked (each unlock is pipelined behind the
+    device's final commit), releasing the devices' leases, and is rolled
+    back otherwise: nothing is recorded as applied unless every device
+    committed.  A transaction that fails is journaled as failed, unless
+    its entry could not be written (then nothing of it was committed
+    anywhere).  Python's cyclic garbage collector is paused meanwhile
+    (:func:`collector_paused`).
     """
     with collector_paused():
         return await _execute(
@@ -268,6 +274,10 @@ async def _execute(
         if phase == Phase.PREPARED:
             early.start()
 
+    def waiting(devices: int) -> None:
+        if devices <= RECORD_WHILE_WAITING_FOR:
+            early.start()
+
     try:
         changes = [_change(p, driver(d), options) for d, p in sorted(pushes.items())]
         transaction = Transaction(
@@ -276,6 +286,7 @@ async def _execute(
             progress=options.progress,
             observer=observer,
             gate=journal,
+            waiting=waiting,
         )
         with prompt_replies():
             results = await transaction.run() if changes else []
@@ -405,8 +416,8 @@ def prompt_replies() -> contextlib.AbstractContextManager[None]:
 
 
 class _Recording:
-    """The success record of a transaction: written while its confirms are in flight,
-    committed once every device confirmed.
+    """The success record of a transaction: written while its last device commits and
+    its confirms are in flight, committed once every device confirmed.
 
     The journal's ``committed`` state, each device's outcome (``committed``)
     and the leases' release are written with the record: they are what

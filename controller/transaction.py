@@ -201,6 +201,9 @@ Progress = Callable[[int, int], None]
 # written meanwhile.  Started once every payload is built (or when a device
 # first needs it); an error in it fails the transaction before any commit.
 Gate = Callable[[], Awaitable[None]]
+# Told, each time a device is prepared (holds the change, not yet
+# confirmed), how many devices the transaction still waits for.
+Waiting = Callable[[int], None]
 # Told of each :class:`Phase` with the per-device results so far.  An
 # observer that raises at PREPARED makes the transaction roll back.
 Observer = Callable[[Phase, Sequence[DeviceResult]], Awaitable[None]]
@@ -218,6 +221,7 @@ class Transaction:
         progress: Progress | None = None,
         observer: Observer | None = None,
         gate: Gate | None = None,
+        waiting: Waiting | None = None,
     ) -> None:
         self.changes = list(changes)
         self.persist_id = persist_id
@@ -230,10 +234,12 @@ class Transaction:
         self._gate = gate
         self._gate_task: asyncio.Future[None] | None = None
         self._unlocked: set[str] = set()  # unlocked with their final commit
+        self._waiting = waiting
+        self._preparing = len(self.changes)
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
-        prepared = await asyncio.gather(*(self._prepare(c) for c in self.changes))
+        prepared = await asyncio.gather(*(self._prepared(c) for c in self.changes))
         if all(prepared):
             try:
                 await self._observe(Phase.PREPARED)
@@ -284,6 +290,13 @@ class Transaction:
             result.done.append(Step.LOCK)
         result.done.append(step)
         return True
+
+    async def _prepared(self, change: DeviceChange) -> bool:
+        ok = await self._prepare(change)
+        self._preparing -= 1
+        if ok and self._waiting is not None:
+            self._waiting(self._preparing)
+        return ok
 
     async def _prepare(self, change: DeviceChange) -> bool:
         d, result = change.driver, self.results[change.device]

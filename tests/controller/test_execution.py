@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from controller.diff import Edit, Operation
 from controller.execution import (
@@ -28,7 +30,7 @@ from controller.render.tree import NodeId
 from controller.store import open_store
 from controller.store.footprints import ServiceRepository, now
 from controller.store.services import DeviceRow
-from controller.transaction import DeviceResult, Outcome, Phase
+from controller.transaction import DeviceResult, Outcome, Phase, TransactionFailed
 from southbound.netconf import Datastore
 from tests.controller.test_transaction import Device
 
@@ -158,4 +160,69 @@ def test_the_journal_ends_with_the_record_and_is_stamped_after_the_last_confirm(
         assert not session.scalars(
             select(DeviceRow.name).where(DeviceRow.busy_transaction.is_not(None))
         ).all()
+    store.close()
+
+
+class _SlowCommit(Device):
+    """r2's confirmed commit takes 50 ms (and fails if told to)."""
+
+    committed_at: float | None = None
+
+    async def commit(
+        self,
+        *,
+        confirmed: bool = False,
+        timeout: int | None = None,
+        persist: str | None = None,
+        persist_id: str | None = None,
+    ) -> None:
+        if confirmed and self.name == "r2":
+            await asyncio.sleep(0.05)
+        try:
+            await super().commit(
+                confirmed=confirmed, timeout=timeout, persist=persist, persist_id=persist_id
+            )
+        finally:
+            if confirmed:
+                self.committed_at = time.monotonic()
+
+
+@pytest.mark.parametrize("last_fails", [False, True])
+def test_the_record_is_written_while_the_last_device_commits_and_kept_only_if_it_does(
+    tmp_path: Path, last_fails: bool
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    with store.session() as session:
+        for name in ("r1", "r2"):
+            ServiceRepository(session).replace_device_config(name, "netsla-router", {})
+    node = NodeId("vrf", ("a",))
+    pushes = {d: Push(d, "netsla-router", [Edit(node, Operation.DELETE)], []) for d in ("r1", "r2")}
+    entry = open_transaction(new_unit(store), command="test", pushes=pushes, services={})
+    devices: dict[str, _SlowCommit] = {}
+    recorded: list[float] = []
+
+    def driver(name: str) -> _SlowCommit:
+        fail = "confirmed-commit" if last_fails and name == "r2" else None
+        devices[name] = _SlowCommit(name, fail=fail)
+        return devices[name]
+
+    def on_success(session: Session) -> None:
+        recorded.append(time.monotonic())
+        ServiceRepository(session).replace_device_config("marker", "netsla-router", {})
+
+    run = execute(store=store, entry=entry, pushes=pushes, driver=driver, on_success=on_success)
+    if last_fails:
+        with pytest.raises(TransactionFailed):
+            asyncio.run(run)
+    else:
+        asyncio.run(run)
+    r2_committed = devices["r2"].committed_at
+    assert recorded and r2_committed is not None and recorded[0] < r2_committed
+    with store.session() as session:
+        kept = ServiceRepository(session).device("marker") is not None
+        row = Journal(session).transaction(entry.tx)
+        assert row is not None
+        assert (kept, row.state) == (
+            (False, TxState.FAILED.value) if last_fails else (True, TxState.COMMITTED.value)
+        )
     store.close()

@@ -224,6 +224,16 @@ def test_the_candidate_is_locked_and_discarded_in_one_pipelined_call() -> None:
     assert devices[0].calls[-1] == "unlock" and not devices[0].locked
 
 
+def test_waiting_is_told_how_many_devices_are_still_to_prepare() -> None:
+    left: list[int] = []
+    run([Device(n) for n in DEVICES], waiting=left.append)
+    assert left == [2, 1, 0]
+    left.clear()
+    with pytest.raises(TransactionFailed):  # a device that fails is not counted as prepared
+        run([Device("r1"), Device("r2", fail="confirmed-commit")], waiting=left.append)
+    assert left == [1]
+
+
 def test_confirmed_devices_are_compensated_when_another_fails_to_confirm() -> None:
     devices = [Device("r1"), Device("r2", fail="confirm")]
     with pytest.raises(TransactionFailed):
