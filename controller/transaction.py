@@ -202,7 +202,8 @@ Progress = Callable[[int, int], None]
 # first needs it); an error in it fails the transaction before any commit.
 Gate = Callable[[], Awaitable[None]]
 # Told, each time a device is prepared (holds the change, not yet
-# confirmed), how many devices the transaction still waits for.
+# confirmed), how many devices the transaction still waits for; no longer
+# once a device failed.
 Waiting = Callable[[int], None]
 # Told of each :class:`Phase` with the per-device results so far.  An
 # observer that raises at PREPARED makes the transaction roll back.
@@ -236,6 +237,7 @@ class Transaction:
         self._unlocked: set[str] = set()  # unlocked with their final commit
         self._waiting = waiting
         self._preparing = len(self.changes)
+        self._none_failed = True
 
     async def run(self) -> list[DeviceResult]:
         """Commit on all devices or on none; raises :class:`TransactionFailed`."""
@@ -294,7 +296,8 @@ class Transaction:
     async def _prepared(self, change: DeviceChange) -> bool:
         ok = await self._prepare(change)
         self._preparing -= 1
-        if ok and self._waiting is not None:
+        self._none_failed = self._none_failed and ok
+        if self._none_failed and self._waiting is not None:
             self._waiting(self._preparing)
         return ok
 

@@ -229,9 +229,9 @@ def test_waiting_is_told_how_many_devices_are_still_to_prepare() -> None:
     run([Device(n) for n in DEVICES], waiting=left.append)
     assert left == [2, 1, 0]
     left.clear()
-    with pytest.raises(TransactionFailed):  # a device that fails is not counted as prepared
-        run([Device("r1"), Device("r2", fail="confirmed-commit")], waiting=left.append)
-    assert left == [1]
+    with pytest.raises(TransactionFailed):  # once a device failed, nothing is told
+        run([Device("r1", fail="lock"), Device("r2")], waiting=left.append)
+    assert left == []
 
 
 def test_confirmed_devices_are_compensated_when_another_fails_to_confirm() -> None:
