@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from controller.diff import Edit, Operation
 from controller.execution import (
     SWITCH_INTERVAL,
+    PendingEntry,
     Push,
     RunOptions,
     collector_paused,
@@ -27,7 +29,7 @@ from controller.execution import (
 )
 from controller.journal import Journal, TxState
 from controller.render.tree import NodeId
-from controller.store import open_store
+from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository, now
 from controller.store.services import DeviceRow
 from controller.transaction import DeviceResult, Outcome, Phase, TransactionFailed
@@ -121,16 +123,25 @@ class _SlowConfirm(Device):
         await super().commit_and_unlock(datastore, persist_id=persist_id)
 
 
-def test_the_journal_ends_with_the_record_and_is_stamped_after_the_last_confirm(
-    tmp_path: Path,
-) -> None:
+def _two_devices(tmp_path: Path) -> tuple[Store, dict[str, Push], PendingEntry]:
+    """A store knowing r1 and r2, a one-edit push for each, and their journal entry."""
     store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
     with store.session() as session:
         for name in ("r1", "r2"):
             ServiceRepository(session).replace_device_config(name, "netsla-router", {})
     node = NodeId("vrf", ("a",))
     pushes = {d: Push(d, "netsla-router", [Edit(node, Operation.DELETE)], []) for d in ("r1", "r2")}
-    entry = open_transaction(new_unit(store), command="test", pushes=pushes, services={})
+    return (
+        store,
+        pushes,
+        open_transaction(new_unit(store), command="test", pushes=pushes, services={}),
+    )
+
+
+def test_the_journal_ends_with_the_record_and_is_stamped_after_the_last_confirm(
+    tmp_path: Path,
+) -> None:
+    store, pushes, entry = _two_devices(tmp_path)
     confirmed: list[datetime] = []
 
     async def observer(phase: Phase, results: Sequence[DeviceResult]) -> None:
@@ -168,20 +179,11 @@ class _SlowCommit(Device):
 
     committed_at: float | None = None
 
-    async def commit(
-        self,
-        *,
-        confirmed: bool = False,
-        timeout: int | None = None,
-        persist: str | None = None,
-        persist_id: str | None = None,
-    ) -> None:
+    async def commit(self, *, confirmed: bool = False, **rest: Any) -> None:
         if confirmed and self.name == "r2":
             await asyncio.sleep(0.05)
         try:
-            await super().commit(
-                confirmed=confirmed, timeout=timeout, persist=persist, persist_id=persist_id
-            )
+            await super().commit(confirmed=confirmed, **rest)
         finally:
             if confirmed:
                 self.committed_at = time.monotonic()
@@ -191,13 +193,7 @@ class _SlowCommit(Device):
 def test_the_record_is_written_while_the_last_device_commits_and_kept_only_if_it_does(
     tmp_path: Path, last_fails: bool
 ) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
-    with store.session() as session:
-        for name in ("r1", "r2"):
-            ServiceRepository(session).replace_device_config(name, "netsla-router", {})
-    node = NodeId("vrf", ("a",))
-    pushes = {d: Push(d, "netsla-router", [Edit(node, Operation.DELETE)], []) for d in ("r1", "r2")}
-    entry = open_transaction(new_unit(store), command="test", pushes=pushes, services={})
+    store, pushes, entry = _two_devices(tmp_path)
     devices: dict[str, _SlowCommit] = {}
     recorded: list[float] = []
 
