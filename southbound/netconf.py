@@ -311,11 +311,9 @@ class NetconfSession:
         with self._lock:
             m = self._open()
             with self._errors("lock"):
-                m.async_mode = True
-                try:
-                    locking, discarding = m.lock(target=datastore.value), m.discard_changes()
-                finally:
-                    m.async_mode = False
+                locking, discarding = _pipelined(
+                    m, lambda: m.lock(target=datastore.value), m.discard_changes
+                )
                 self._reply(locking)
             with self._errors("discard-changes"):
                 self._reply(discarding)
@@ -375,12 +373,9 @@ class NetconfSession:
         """
 
         def call(m: Any) -> None:
-            m.async_mode = True
-            try:
-                committing = m.commit(persist_id=persist_id)
-                unlocking = m.unlock(target=datastore.value)
-            finally:
-                m.async_mode = False
+            committing, unlocking = _pipelined(
+                m, lambda: m.commit(persist_id=persist_id), lambda: m.unlock(target=datastore.value)
+            )
             self._reply(committing)
             try:
                 self._reply(unlocking)
@@ -432,6 +427,16 @@ class NetconfSession:
     def _close(self) -> None:
         with self._lock:
             self._drop()
+
+
+def _pipelined(m: Any, first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """Send two requests on manager ``m`` without waiting for replies (ncclient's async
+    mode); their RPC objects, for :meth:`NetconfSession._reply`."""
+    m.async_mode = True
+    try:
+        return first(), second()
+    finally:
+        m.async_mode = False
 
 
 class NetconfPool:
