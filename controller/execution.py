@@ -49,7 +49,6 @@ from controller.transaction import (
     DeviceResult,
     Observer,
     Outcome,
-    Phase,
     Progress,
     Transaction,
     TransactionFailed,
@@ -268,13 +267,7 @@ async def _execute(
     journal = _Gate(entry)
     early = _Recording(store, on_success, tx, sorted(pushes))
 
-    async def observer(phase: Phase, results: Sequence[DeviceResult]) -> None:
-        if options.observer is not None:
-            await options.observer(phase, results)
-        if phase == Phase.PREPARED:
-            early.start()
-
-    def waiting(devices: int) -> None:
+    def waiting(devices: int) -> None:  # told 0 at the latest, before PREPARED
         if devices <= RECORD_WHILE_WAITING_FOR:
             early.start()
 
@@ -284,7 +277,7 @@ async def _execute(
             changes,
             persist_id=f"netsla-{tx}",
             progress=options.progress,
-            observer=observer,
+            observer=options.observer,
             gate=journal,
             waiting=waiting,
         )
@@ -442,7 +435,7 @@ class _Recording:
         return self._task
 
     async def _run(self) -> Session:
-        await asyncio.sleep(0)  # the confirming commits are sent first
+        await asyncio.sleep(0)  # the transaction's own next steps go first
         return await workers.run(self._write)
 
     def _write(self) -> Session:
