@@ -20,8 +20,24 @@ import pytest
 
 from lab import api
 from lab.state import LabState
+from tests.native import ROOT, compiled_extension, compiled_modules
 
 LOG_TAIL_LINES = 40
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test a compiled module older than its source: its old code would run."""
+    stale = [
+        str(source.relative_to(ROOT))
+        for source in compiled_modules()
+        if (built := compiled_extension(source)) is not None
+        and built.stat().st_mtime < source.stat().st_mtime
+    ]
+    if stale:
+        raise pytest.UsageError(
+            "compiled modules older than their sources (run scripts/build-native): "
+            + ", ".join(stale)
+        )
 
 
 def lab_name_for_tests() -> str:

@@ -39,7 +39,7 @@ ASN = 65000  # provider AS of the lab network, the ASN part of RDs and RTs
 
 _VRFS = (Step("vrfs"), Step("vrf", "name"))
 _IFS = (Step("interfaces"), Step("interface", "name"))
-SCHEMA = PlatformSchema(
+SCHEMA: PlatformSchema = PlatformSchema(
     namespace=NAMESPACE,
     root="native",
     lists=(

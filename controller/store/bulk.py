@@ -29,6 +29,8 @@ T = TypeVar("T")
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _TEXTS: dict[tuple[Any, ...], tuple[str, bool]] = {}
 
+# Rows read: the driver's rows (SQLAlchemy's Row, a sequence but no tuple).
+Rows = Sequence[Sequence[Any]]
 Marks = Callable[[int], str]  # n -> "?, ?, ..." (n parameter markers)
 Statement = Callable[[IdentifierPreparer, Marks], str]
 
@@ -140,7 +142,7 @@ def select_in(
     where: Sequence[tuple[str, Any]],
     column: str,
     values: Sequence[Any],
-) -> Sequence[tuple[Any, ...]]:
+) -> Rows:
     """``columns`` of the rows matching every ``where`` (column, value) pair and
     whose ``column`` is one of ``values`` (one statement: keep ``values`` to a
     :func:`chunks` size).  A column may be an SQL expression (``max(value)``).
@@ -157,7 +159,7 @@ def select_in(
 
 def select_where(
     session: Session, table: Table, columns: Sequence[str], *, where: Sequence[tuple[str, Any]]
-) -> Sequence[tuple[Any, ...]]:
+) -> Rows:
     """``columns`` (names or SQL expressions) of the rows matching every ``where`` pair."""
     return _select(session, table, columns, where=where, among=None)
 
@@ -169,7 +171,7 @@ def _select(
     *,
     where: Sequence[tuple[str, Any]],
     among: tuple[str, Sequence[Any]] | None,
-) -> Sequence[tuple[Any, ...]]:
+) -> Rows:
     def build(preparer: IdentifierPreparer, marks: Marks) -> str:
         quote = preparer.quote
         names = ", ".join(quote(c) if c.isidentifier() else c for c in columns)
@@ -187,7 +189,7 @@ def _select(
         found = connection.exec_driver_sql(statement, params)
     else:
         found = connection.execute(text(statement), dict(_named(params)))
-    return cast("Sequence[tuple[Any, ...]]", found.all())
+    return cast("Rows", found.all())
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -63,7 +63,7 @@ class LeafTexts:
     costs no more comparisons than that.
     """
 
-    KEPT = 4  # distinct leaves remembered per node
+    KEPT: Final = 4  # distinct leaves remembered per node
 
     def __init__(self) -> None:
         self._known: dict[str, list[tuple[Leaves, str]]] = {}
@@ -190,8 +190,8 @@ class ServiceRepository(AllocationRepository):
         return list(self.session.scalars(select(DeviceRow).order_by(DeviceRow.name)))
 
     def device_config(self, name: str) -> Config:
-        rows = self.session.execute(
-            select(DeviceNodeRow.node, DeviceNodeRow.leaves).where(DeviceNodeRow.device == name)
+        rows = select_where(
+            self.session, table_of(DeviceNodeRow), ("node", "leaves"), where=[("device", name)]
         )
         return {NodeId.parse(node): _load(leaves) for node, leaves in rows}
 

@@ -39,11 +39,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import importlib
 import json
+import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from importlib.machinery import ExtensionFileLoader
 from pathlib import Path
 from typing import Any
 
@@ -495,7 +499,20 @@ def _no_driver(name: str) -> Any:
     raise AssertionError(f"a dry run touches no device ({name})")
 
 
+def interpreter() -> str:
+    """Which Python runs netsla, and whether its mypyc-compiled modules are in use."""
+    names = [f"controller.{m}" for m in ("footprint", "planner", "store.footprints", "render.xml")]
+    compiled = sum(
+        isinstance(importlib.import_module(n).__loader__, ExtensionFileLoader) for n in names
+    )
+    return (
+        f"Python {platform.python_version()} ({sys.executable}); "
+        f"{compiled} of {len(names)} sampled netsla modules compiled (mypyc)"
+    )
+
+
 def main() -> None:
+    print(interpreter())
     state = api.up(None, name=LAB, port_base=PORT_BASE)
     # The routers' forwarding and probes are not what is measured: the lab's
     # dataplane agent would build 400 VRF namespaces after each commit, and
