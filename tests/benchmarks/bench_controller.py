@@ -258,7 +258,7 @@ async def warm(bench: Bench) -> None:
     await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
 
 
-ROUNDS = 5  # floors and netsla measured alternately; medians reported
+ROUNDS = 9  # floors and netsla measured alternately; medians reported
 
 
 def lab_part(state: Any, workdir: Path) -> None:
