@@ -24,7 +24,8 @@ here) and removes it at the end.
   and their ratio.
 
 Floors and netsla alternate for a few rounds and medians are printed (the
-routers' own time varies by tens of milliseconds between runs).
+routers' own time varies by tens of milliseconds between runs), with the
+spread of netsla's time over the plain floor of the same round.
 
 The CPU time of each run is printed too (:mod:`lab.cpu`): netsla's process
 and every process of the routers' namespaces.  The routers share the
@@ -368,6 +369,12 @@ def report(
     print(f"netsla: {ok}/{SERVICES} services in {elapsed:.2f} s ({batches} batch) = {rate:.0f}/s")
     print(f"netsla / baseline: {rate / base_rate:.0f}x  (target >= 100x)")
     print(f"netsla time / floor (plain commit): {elapsed / plain_floor:.2f}  (target < 1.5)")
+    paired = sorted(n / p for n, p in zip(figures["netsla"], figures["plain"], strict=True))
+    print(
+        f"  per round (netsla over the plain floor of its own round): {paired[0]:.2f} to "
+        f"{paired[-1]:.2f}, median {statistics.median(paired):.2f}; "
+        f"{sum(r < 1.5 for r in paired)} of {len(paired)} rounds under 1.5"
+    )
     print(f"netsla time / floor (edit with test-option set): {elapsed / set_floor:.2f}")
     print(f"netsla time / floor (confirmed commit): {elapsed / confirmed_floor:.2f}")
     print(f"netsla time / floor (netsla's RPC sequence): {elapsed / rpc:.2f}")
