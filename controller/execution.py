@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from lxml import etree
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -37,7 +36,7 @@ from controller.diff import Edit
 from controller.errors import ControllerError
 from controller.journal import Document, Journal, TxState
 from controller.render import platform
-from controller.render.xml import edit_payload
+from controller.render.xml import edit_payload_text
 from controller.store import Store, unit_of_work
 from controller.store.footprints import now
 from controller.store.services import DeviceRow
@@ -84,11 +83,11 @@ class Push:
     forward: list[Edit]
     reverse: list[Edit]
 
-    def payload(self) -> etree._Element:
-        return edit_payload(platform(self.platform).schema, self.forward)
+    def payload(self) -> str:
+        return edit_payload_text(platform(self.platform).schema, self.forward)
 
-    def reverse_payload(self) -> etree._Element:
-        return edit_payload(platform(self.platform).schema, self.reverse)
+    def reverse_payload(self) -> str:
+        return edit_payload_text(platform(self.platform).schema, self.reverse)
 
 
 Services = Mapping[str, tuple[Document, Document]]

@@ -26,8 +26,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol
 
-from lxml import etree
-
 from controller.errors import ControllerError
 from southbound import workers
 from southbound.errors import SouthboundError
@@ -46,7 +44,7 @@ class DeviceDriver(Protocol):
     async def lock_and_discard(self, datastore: Datastore) -> None: ...
     async def edit_config(
         self,
-        config: etree._Element,
+        config: str,
         *,
         target: Datastore,
         rollback_on_error: bool = False,
@@ -126,16 +124,16 @@ class DeviceChange:
 
     device: str
     driver: DeviceDriver
-    # The edit, or what builds it: built in a worker thread while the device
-    # locks, one device after another, so that the first device edits while
-    # the next one's payload is being built.
-    payload: etree._Element | Callable[[], etree._Element]
+    # The edit's <config> as XML text, or what builds it: built in a worker
+    # thread while the device locks, one device after another, so that the
+    # first device edits while the next one's payload is being built.
+    payload: str | Callable[[], str]
     # The rollback plan, or what builds it: called only when a device that
     # already committed must be put back (most transactions never need it).
-    reverse: etree._Element | Callable[[], etree._Element]
+    reverse: str | Callable[[], str]
     quirks: Quirks = DEFAULT_QUIRKS
 
-    def reverse_payload(self) -> etree._Element:
+    def reverse_payload(self) -> str:
         return self.reverse() if callable(self.reverse) else self.reverse
 
 
@@ -231,7 +229,7 @@ class Transaction:
         self._observer = observer
         self._done = 0
         self._building = asyncio.Lock()  # payloads are built one at a time
-        self._payloads: dict[str, etree._Element] = {}
+        self._payloads: dict[str, str] = {}
         self._gate = gate
         self._gate_task: asyncio.Future[None] | None = None
         self._unlocked: set[str] = set()  # unlocked with their final commit

@@ -9,7 +9,10 @@ session found dead is reopened on the next call; each device runs one call
 at a time, one RPC each but for :meth:`NetconfSession.lock_and_discard`
 and :meth:`NetconfSession.commit_and_unlock`, which pipeline the second
 request behind the first.  Replies with several
-``<rpc-error>`` elements are reported whole.
+``<rpc-error>`` elements are reported whole.  An edit-config given as XML
+text (as the controller makes it) is sent as it is, wrapped in the
+request's text (:class:`EditConfigText`), with no element tree made on
+the way.
 
 The calls are ``async`` (each runs ncclient in one of netsla's worker
 threads, :mod:`southbound.workers`), so that the controller drives many
@@ -31,7 +34,7 @@ from typing import Any, TypeVar
 import paramiko  # type: ignore[import-untyped]
 from lxml import etree
 from ncclient import manager
-from ncclient.operations import RPCError, TimeoutExpiredError
+from ncclient.operations import RPC, RPCError, TimeoutExpiredError
 from ncclient.transport import session as nc_session
 from ncclient.transport.errors import SSHUnknownHostError, TransportError
 from ncclient.xml_ import to_ele
@@ -180,6 +183,49 @@ def known_host_key(known_hosts: Path, host: str, port: int) -> str:
     return str(key.get_base64())
 
 
+NETCONF_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+
+
+class EditConfigText(RPC):  # type: ignore[misc]
+    """``<edit-config>`` (RFC 6241, Section 7.2) whose ``<config>`` is given as XML text.
+
+    ncclient's own ``EditConfig`` takes an element and serializes the whole
+    request again; this one writes the request around the text it is given
+    (a self-contained ``<config>`` element in the base namespace, with its
+    own namespace declarations).  Run with ``Manager.execute``, so that the
+    reply is waited for and checked as for any ncclient RPC.  It overrides
+    ``RPC._wrap``, an internal of ncclient 0.7 (pinned in pyproject, as
+    :mod:`southbound.directsend` needs it too).
+    """
+
+    def request(
+        self,
+        config: str,
+        *,
+        target: str,
+        test_option: str | None = None,
+        error_option: str | None = None,
+    ) -> Any:
+        options = []
+        if test_option is not None:
+            self._assert(":validate")
+            options.append(f"<test-option>{test_option}</test-option>")
+        if error_option is not None:
+            if error_option == "rollback-on-error":
+                self._assert(":rollback-on-error")
+            options.append(f"<error-option>{error_option}</error-option>")
+        self._text = (
+            f"<edit-config><target><{target}/></target>{''.join(options)}{config}</edit-config>"
+        )
+        return self._request(None)
+
+    def _wrap(self, _op: object) -> str:
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?><rpc xmlns="{NETCONF_NS}" '
+            f'message-id="{self._id}">{self._text}</rpc>'
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 10.0
@@ -320,22 +366,34 @@ class NetconfSession:
 
     async def edit_config(
         self,
-        config: etree._Element,
+        config: etree._Element | str,
         *,
         target: Datastore,
         rollback_on_error: bool = False,
         test_option: EditTestOption | None = None,
     ) -> None:
-        """RFC 6241, Section 7.2; ``test_option`` None leaves the server's default."""
+        """RFC 6241, Section 7.2; ``test_option`` None leaves the server's default.
+
+        ``config`` is the ``<config>`` element, or its XML text
+        (:func:`controller.render.xml.edit_payload_text`), sent as it is.
+        """
         option = "rollback-on-error" if rollback_on_error else None
         test = None if test_option is None else test_option.value
-        await workers.run(
-            self._run,
-            "edit-config",
-            lambda m: m.edit_config(
+
+        def call(m: Any) -> Any:
+            if isinstance(config, str):
+                return m.execute(
+                    EditConfigText,
+                    config,
+                    target=target.value,
+                    test_option=test,
+                    error_option=option,
+                )
+            return m.edit_config(
                 config=config, target=target.value, error_option=option, test_option=test
-            ),
-        )
+            )
+
+        await workers.run(self._run, "edit-config", call)
 
     async def commit(
         self,

@@ -1,16 +1,16 @@
-"""XML payloads for NETCONF, built with lxml from plain data, and parsed back.
+"""XML payloads for NETCONF, written from plain data, and parsed back with lxml.
 
-Every namespace netsla writes is named here.  :func:`edit_payload` turns
+Every namespace netsla writes is named here.  :func:`edit_payload_text` turns
 :class:`controller.diff.Edit` lists into the ``<config>`` of an
-edit-config (RFC 6241, Section 7.2) with ``nc:operation`` attributes;
+edit-config (RFC 6241, Section 7.2) with ``nc:operation`` attributes, as
+the text that is sent (:func:`edit_payload`: the same as an lxml element);
 :func:`parse_config` turns a get-config ``<data>`` into plain data.
 """
 
 from __future__ import annotations
 
-import copy
+import re
 from collections.abc import Iterable
-from itertools import compress
 from typing import NamedTuple
 
 from lxml import etree
@@ -19,7 +19,6 @@ from controller.diff import Edit, Operation
 from controller.render.tree import (
     Config,
     LeafValue,
-    Leaves,
     ListSchema,
     NodeId,
     PlatformSchema,
@@ -27,7 +26,6 @@ from controller.render.tree import (
 )
 
 NETCONF_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
-OPERATION = f"{{{NETCONF_BASE}}}operation"
 REMOVE = "remove"  # RFC 6241, Section 7.2: delete if present, no error if absent
 
 _Element = etree._Element
@@ -36,46 +34,74 @@ _Element = etree._Element
 class _Position(NamedTuple):
     """One step on the way to a kind of list entry, as the builder indexes and makes it."""
 
-    path: str  # the steps from the root: ``vrfs/vrf[]`` (``[]``: a list entry)
+    path: str  # the steps from the root: ``/vrfs/vrf[]`` (``[]``: a list entry)
     keys: int  # how many of the node's keys lead here
-    tag: str  # qualified element name
-    key_tag: str | None  # qualified key leaf name of a list entry
+    tag: str  # element name
+    key_tag: str | None  # key leaf name of a list entry
 
 
-class _Template(NamedTuple):
-    """An entry with its key and leaves, copied for each new entry of the same leaf names."""
+# Characters XML 1.0 cannot carry (Section 2.2), and lone surrogates.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
-    element: _Element  # its texts are placeholders
-    filled: tuple[bool, ...]  # per element of ``element.iter()``: whether it takes a text
+
+def _escaped(text: str) -> str:
+    """``text`` as element content (``\\r`` kept as a reference, as lxml writes it).
+
+    Raises ValueError for a character XML cannot carry (validated data has none).
+    """
+    if not text.isprintable():  # control characters, tab and line ends included
+        bad = _NOT_XML.search(text)
+        if bad is not None:
+            raise ValueError(f"character {bad.group()!r} cannot be sent in XML: {text!r}")
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+class _Node:
+    """An element of the payload being built: its operation and content, written at the end."""
+
+    __slots__ = ("containers", "content", "operation", "tag")
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.operation: str | None = None  # written as nc:operation
+        self.content: list[_Node | str] = []  # child elements, leaves already as text
+        self.containers: dict[str, _Node] = {}  # child containers by name
+
+    def write(self, out: list[str], attributes: str = "") -> None:
+        out.append("<" + self.tag + attributes)
+        if self.operation is not None:
+            out.append(f' nc:operation="{self.operation}"')
+        if not self.content:
+            out.append("/>")
+            return
+        out.append(">")
+        for part in self.content:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                part.write(out)
+        out.append("</" + self.tag + ">")
 
 
 class _Builder:
-    """Builds one <config> tree, reusing elements for shared ancestors.
+    """Builds the text of one <config>, reusing elements for shared ancestors.
 
     Every element made for a step is indexed by its path and the keys
     leading to it, with the operation in force on it (its own, else its
-    parent's), so that neither lookups nor inherited operations walk the tree.
-    A new entry that only sets leaves is copied from a template made once
-    per payload for its kind and leaf names (lxml copies a subtree in C,
-    faster than making its elements one by one).
+    parent's), so that neither lookups nor inherited operations walk the
+    tree.  Leaves are made into text as they are added; the elements are
+    written out once, at the end.
     """
 
     def __init__(self, schema: PlatformSchema) -> None:
         self.schema = schema
-        self.ns = schema.namespace
-        self._names: dict[str, str] = {}  # qualified names, made once per payload
+        self.root = _Node(schema.root)
         self._positions: dict[str, tuple[_Position, ...]] = {}  # per kind
         self._leaves: dict[str, tuple[str, str]] = {}  # leaf name -> (its containers, tag)
-        self.config = etree.Element(f"{{{NETCONF_BASE}}}config", nsmap={"nc": NETCONF_BASE})
-        self.root = etree.SubElement(self.config, self.q(schema.root), nsmap={None: self.ns})  # type: ignore[dict-item]
-        self._index: dict[tuple[str, tuple[str, ...]], tuple[_Element, str]] = {}
-        self._templates: dict[tuple[str | tuple[str, int], ...], _Template] = {}
-
-    def q(self, name: str) -> str:
-        found = self._names.get(name)
-        if found is None:
-            found = self._names[name] = f"{{{self.ns}}}{name}"
-        return found
+        self._index: dict[tuple[str, tuple[str, ...]], tuple[_Node, str]] = {}
 
     def positions(self, kind: str) -> tuple[_Position, ...]:
         found = self._positions.get(kind)
@@ -84,14 +110,13 @@ class _Builder:
             for step in self.schema.kind(kind).steps:
                 keys += step.key is not None
                 path += f"/{step.element}" + ("[]" if step.key is not None else "")
-                key_tag = None if step.key is None else self.q(step.key)
-                made.append(_Position(path, keys, self.q(step.element), key_tag))
+                made.append(_Position(path, keys, step.element, step.key))
             found = self._positions[kind] = tuple(made)
         return found
 
     def element(
         self, positions: tuple[_Position, ...], depth: int, keys: tuple[str, ...]
-    ) -> tuple[_Element, str]:
+    ) -> tuple[_Node, str]:
         """The element of ``positions[depth]`` for ``keys`` (made if missing), its operation."""
         if depth < 0:
             return self.root, Operation.MERGE
@@ -104,38 +129,38 @@ class _Builder:
         return found
 
     @staticmethod
-    def make(parent: _Element, at: _Position, keys: tuple[str, ...]) -> _Element:
-        made = etree.SubElement(parent, at.tag)
-        if at.key_tag is not None:
-            etree.SubElement(made, at.key_tag).text = keys[at.keys - 1]
+    def make(parent: _Node, at: _Position, keys: tuple[str, ...]) -> _Node:
+        if at.key_tag is None:  # a container: one per parent, whoever needs it first
+            found = parent.containers.get(at.tag)
+            if found is not None:
+                return found
+            made = parent.containers[at.tag] = _Node(at.tag)
+        else:
+            made = _Node(at.tag)
+            key = _escaped(keys[at.keys - 1])
+            made.content.append(f"<{at.key_tag}>{key}</{at.key_tag}>")
+        parent.content.append(made)
         return made
 
     def leaf(self, name: str) -> tuple[str, str]:
-        """A leaf's containers (``a/b``, or empty) and its qualified name."""
+        """A leaf's containers (``a/b``, or empty) and its element name."""
         found = self._leaves.get(name)
         if found is None:
             containers, _, leaf = name.rpartition("/")
-            found = self._leaves[name] = (containers, self.q(leaf))
+            found = self._leaves[name] = (containers, leaf)
         return found
 
-    def container(
-        self, entry: _Element, name: str, made: dict[str, _Element], fresh: bool
-    ) -> _Element:
-        """The container ``name`` (``a/b``) of ``entry``, made if missing.
-
-        ``made`` holds the containers of ``entry`` met so far; in an entry
-        made for this edit (``fresh``) there is nothing else to look for.
-        """
-        found = made.get(name)
-        if found is None:
-            outer, _, own = name.rpartition("/")
-            parent = self.container(entry, outer, made, fresh) if outer else entry
-            tag = self.q(own)
-            found = None if fresh else parent.find(tag)
+    @staticmethod
+    def container(entry: _Node, name: str) -> _Node:
+        """The container ``name`` (``a/b``) of ``entry``, made if missing."""
+        node = entry
+        for own in name.split("/"):
+            found = node.containers.get(own)
             if found is None:
-                found = etree.SubElement(parent, tag)
-            made[name] = found
-        return found
+                found = node.containers[own] = _Node(own)
+                node.content.append(found)
+            node = found
+        return node
 
     def add(self, edit: Edit) -> None:
         """The edit's entry, with its operation where it differs from the inherited one."""
@@ -145,87 +170,58 @@ class _Builder:
         index = (positions[last].path, keys[: positions[last].keys])
         found = self._index.get(index)
         parent, inherited = self.element(positions, last - 1, keys)
-        if found is None and edit.set and not edit.remove and not edit.remove_entries:
-            entry = self.stamp(parent, positions[last], keys, edit.set)
-        else:
-            entry = self.make(parent, positions[last], keys) if found is None else found[0]
-            self.add_leaves(entry, edit, fresh=found is None)
+        entry = self.make(parent, positions[last], keys) if found is None else found[0]
+        self.add_leaves(entry, edit)
         if inherited != operation:
-            entry.set(OPERATION, operation)
+            entry.operation = operation
         self._index[index] = (entry, operation)
 
-    def stamp(
-        self, parent: _Element, at: _Position, keys: tuple[str, ...], leaves: Leaves
-    ) -> _Element:
-        """A new entry with its key and ``leaves``: a copy of the entry's template, filled."""
-        texts = [] if at.key_tag is None else [keys[at.keys - 1]]
-        shape: list[str | tuple[str, int]] = [at.path]
-        for name in sorted(leaves):
-            value = leaves[name]
-            if isinstance(value, tuple):
-                texts.extend(value)
-                shape.append((name, len(value)))
-            else:
-                texts.append(value)
-                shape.append(name)
-        template = self._templates.get(tuple(shape))
-        if template is None:
-            template = self._templates[tuple(shape)] = self.template(at, leaves)
-        made = copy.copy(template.element)  # lxml copies the whole subtree (no memo to keep)
-        parent.append(made)
-        for element, text in zip(compress(made.iter(), template.filled), texts, strict=True):
-            element.text = text
-        return made
-
-    def template(self, at: _Position, leaves: Leaves) -> _Template:
-        """An entry made as :meth:`make` and :meth:`add_leaves` would, every text a placeholder."""
-        element = etree.Element(at.tag, nsmap={None: self.ns})  # type: ignore[dict-item]
-        if at.key_tag is not None:
-            etree.SubElement(element, at.key_tag).text = "-"
-        placeholders = {
-            n: ("-",) * len(v) if isinstance(v, tuple) else "-" for n, v in leaves.items()
-        }
-        self.set_leaves(element, placeholders, {}, fresh=True)
-        return _Template(element, tuple(e.text is not None for e in element.iter()))
-
-    def set_leaves(
-        self, entry: _Element, leaves: Leaves, made: dict[str, _Element], *, fresh: bool
-    ) -> None:
-        names, new = self._leaves, etree.SubElement
+    def add_leaves(self, entry: _Node, edit: Edit) -> None:
+        names = self._leaves
+        leaves = edit.set
         for name in sorted(leaves):
             containers, tag = names.get(name) or self.leaf(name)
-            parent = self.container(entry, containers, made, fresh) if containers else entry
+            parent = self.container(entry, containers) if containers else entry
             value = leaves[name]
             if isinstance(value, tuple):
                 for item in value:
-                    new(parent, tag).text = item
+                    parent.content.append(f"<{tag}>{_escaped(item)}</{tag}>")
             else:
-                new(parent, tag).text = value
-
-    def add_leaves(self, entry: _Element, edit: Edit, *, fresh: bool) -> None:
-        made: dict[str, _Element] = {}
-        self.set_leaves(entry, edit.set, made, fresh=fresh)
+                parent.content.append(f"<{tag}>{_escaped(value)}</{tag}>")
         for name in edit.remove:
             containers, tag = self.leaf(name)
-            parent = self.container(entry, containers, made, fresh) if containers else entry
-            etree.SubElement(parent, tag).set(OPERATION, REMOVE)
+            parent = self.container(entry, containers) if containers else entry
+            parent.content.append(f'<{tag} nc:operation="{REMOVE}"/>')
         for name, gone in sorted(edit.remove_entries.items()):
             containers, tag = self.leaf(name)
-            parent = self.container(entry, containers, made, fresh) if containers else entry
+            parent = self.container(entry, containers) if containers else entry
             for value in gone:
-                element = etree.SubElement(parent, tag)
-                element.text = value
-                element.set(OPERATION, REMOVE)
+                parent.content.append(f'<{tag} nc:operation="{REMOVE}">{_escaped(value)}</{tag}>')
+
+    def text(self) -> str:
+        out = [f'<nc:config xmlns:nc="{NETCONF_BASE}">']
+        self.root.write(out, f' xmlns="{self.schema.namespace}"')
+        out.append("</nc:config>")
+        return "".join(out)
 
 
-def edit_payload(schema: PlatformSchema, edits: Iterable[Edit]) -> _Element:
-    """The ``<config>`` element of an edit-config carrying ``edits``."""
+def edit_payload_text(schema: PlatformSchema, edits: Iterable[Edit]) -> str:
+    """The ``<config>`` of an edit-config carrying ``edits``, as XML text.
+
+    What the transactions send (:meth:`southbound.netconf.NetconfSession.edit_config`
+    takes it as it is: no element tree is made on the way).
+    """
     builder = _Builder(schema)
     depth = {kind.kind: len(kind.steps) for kind in schema.lists}
     # Parents before children, so that inherited operations are known.
     for edit in sorted(edits, key=lambda e: depth[e.node.kind]):
         builder.add(edit)
-    return builder.config
+    return builder.text()
+
+
+def edit_payload(schema: PlatformSchema, edits: Iterable[Edit]) -> _Element:
+    """The ``<config>`` element of an edit-config carrying ``edits`` (to show or inspect)."""
+    return etree.fromstring(edit_payload_text(schema, edits))
 
 
 def _leaves(

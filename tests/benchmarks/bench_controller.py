@@ -57,6 +57,7 @@ from ncclient.transport import session as nc_session
 
 from controller.assembly import assemble
 from controller.batch import Batcher
+from controller.execution import Push
 from controller.planner import plan_change, record
 from controller.render.l3sm import Service
 from controller.service import Controller, services_of
@@ -109,9 +110,13 @@ class Bench:
         self.pool, self.sync, self.controller = parts.pool, parts.sync, parts.controller
         self.platforms = parts.controller.platforms
 
-    async def payloads(self, services: dict[str, Service]) -> dict[str, Any]:
+    async def payloads(self, services: dict[str, Service]) -> dict[str, str]:
+        """Each router's batched edit, as netsla sends it (its XML text)."""
         outcome = await self.controller.apply(services, dry_run=True)
-        return {d: w.payload() for d, w in outcome.plan.changed.items()}
+        return {
+            d: Push(d, w.platform, w.edits, w.plan.reverse).payload()
+            for d, w in outcome.plan.changed.items()
+        }
 
     async def clean(self) -> None:
         await self.sync.sync_to(ROUTERS)
@@ -214,7 +219,7 @@ def plain_script(inventory: Inventory, payloads: list[dict[str, Any]]) -> float:
 
 async def floor(
     bench: Bench,
-    payloads: dict[str, Any],
+    payloads: dict[str, str],
     *,
     confirmed: bool,
     test_option: EditTestOption | None = None,
@@ -233,7 +238,7 @@ async def floor(
     await asyncio.gather(*(one(r) for r in payloads))
 
 
-async def rpc_floor(bench: Bench, payloads: dict[str, Any]) -> None:
+async def rpc_floor(bench: Bench, payloads: dict[str, str]) -> None:
     """netsla's own RPC sequence, nothing else: every router locks and discards
     (one round trip), edits and confirmed-commits; only when all did, every router confirms,
     with the unlock pipelined behind (the network-wide all-or-nothing barrier)."""

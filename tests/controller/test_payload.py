@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from controller.diff import Edit, Operation
 from controller.render.netsla_router import SCHEMA
 from controller.render.tree import ListSchema, NodeId, PlatformSchema, Step
-from controller.render.xml import NETCONF_BASE, edit_payload
+from controller.render.xml import NETCONF_BASE, edit_payload, edit_payload_text, parse_config
 
 VRF = NodeId("vrf", ("acme",))
 
@@ -106,3 +107,17 @@ def test_new_entries_of_one_kind_keep_their_own_leaves_and_texts() -> None:
     ]
     body = "".join(created.format(name, leaves) for name, leaves in vrfs)
     assert canonical(edit_payload(SCHEMA, edits)) == expected(f"<vrfs>{body}</vrfs>")
+
+
+def test_texts_and_keys_are_escaped_and_read_back_as_they_were() -> None:
+    vrf = NodeId("vrf", ("a&b<c>",))
+    leaves = {"description": "R&D <lab>\r\n\tfloor 2", "rd": "65000:1"}
+    text = edit_payload_text(SCHEMA, [Edit(vrf, Operation.CREATE, leaves)])
+    assert "R&amp;D &lt;lab&gt;&#13;" in text
+    assert parse_config(SCHEMA, etree.fromstring(text)) == {vrf: leaves}
+
+
+def test_a_character_xml_cannot_carry_is_refused() -> None:
+    edit = Edit(VRF, Operation.CREATE, {"description": "bell\x07"})
+    with pytest.raises(ValueError, match="cannot be sent in XML"):
+        edit_payload_text(SCHEMA, [edit])

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
-from lxml import etree
 
 from controller.transaction import (
     QUIRKS,
@@ -49,12 +48,6 @@ OPERATIONS = {
     Step.COMMIT: "confirmed-commit",
     Step.CONFIRM: "confirm",
 }
-
-
-def element(text: str) -> etree._Element:
-    node = etree.Element("config")
-    node.text = text
-    return node
 
 
 @dataclass
@@ -110,7 +103,7 @@ class Device:
 
     async def edit_config(
         self,
-        config: etree._Element,
+        config: str,
         *,
         target: Datastore,
         rollback_on_error: bool = False,
@@ -118,7 +111,7 @@ class Device:
     ) -> None:
         self._call("edit-config")
         self.test_options.append(test_option)
-        self.candidate = str(config.text)
+        self.candidate = config
 
     async def commit(
         self,
@@ -157,7 +150,7 @@ class Device:
 def run(
     devices: Sequence[Device], quirks: Quirks | None = None, **kwargs: object
 ) -> list[DeviceResult]:
-    changes = [DeviceChange(d.name, d, element("new"), element("old")) for d in devices]
+    changes = [DeviceChange(d.name, d, "new", "old") for d in devices]
     if quirks is not None:
         for change in changes:
             change.quirks = quirks
@@ -338,18 +331,18 @@ def test_payload_builders_run_one_at_a_time_once_each_device_is_locked() -> None
     order: list[tuple[str, bool]] = []
     threads: set[bool] = set()  # built in netsla's worker threads
 
-    def builder(device: Device) -> Callable[[], etree._Element]:
-        def build() -> etree._Element:
+    def builder(device: Device) -> Callable[[], str]:
+        def build() -> str:
             order.append((device.name, device.locked))
             threads.add(threading.current_thread().name.startswith(workers.THREAD_PREFIX))
             building.append(device.name)
             assert len(building) == 1, building  # never two at once
             building.remove(device.name)
-            return element("new")
+            return "new"
 
         return build
 
-    changes = [DeviceChange(d.name, d, builder(d), element("old")) for d in devices]
+    changes = [DeviceChange(d.name, d, builder(d), "old") for d in devices]
     results = asyncio.run(Transaction(changes, persist_id="t1").run())
     assert [r.outcome for r in results] == [Outcome.COMMITTED] * 3
     assert sorted(order) == [(n, True) for n in DEVICES]
@@ -360,13 +353,10 @@ def test_payload_builders_run_one_at_a_time_once_each_device_is_locked() -> None
 def test_a_payload_that_cannot_be_built_fails_the_edit_and_puts_every_device_back() -> None:
     devices = [Device(n) for n in DEVICES]
 
-    def broken() -> etree._Element:
+    def broken() -> str:
         raise ValueError("no such list kind")
 
-    changes = [
-        DeviceChange(d.name, d, broken if d.name == "r2" else element("new"), element("old"))
-        for d in devices
-    ]
+    changes = [DeviceChange(d.name, d, broken if d.name == "r2" else "new", "old") for d in devices]
     with pytest.raises(TransactionFailed) as failure:
         asyncio.run(Transaction(changes, persist_id="t1").run())
     failed = {r.device: r for r in failure.value.results}["r2"]
@@ -378,7 +368,7 @@ def test_a_payload_that_cannot_be_built_fails_the_edit_and_puts_every_device_bac
 
 def _gated(devices: Sequence[Device], gate: Callable[[], object]) -> list[DeviceResult]:
     """Run with ``gate`` (a blocking callable, run in a worker thread as netsla's journal is)."""
-    changes = [DeviceChange(d.name, d, element("new"), element("old")) for d in devices]
+    changes = [DeviceChange(d.name, d, "new", "old") for d in devices]
 
     async def through() -> None:
         await asyncio.to_thread(gate)

@@ -234,3 +234,33 @@ def test_lock_and_discard_pipelines_the_discard_and_leaves_a_holders_candidate_a
             await other.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.lab
+def test_an_edit_given_as_text_is_sent_as_it_is_and_a_refused_one_says_why(lab: LabState) -> None:
+    # The controller's payloads are XML text (controller.render.xml.edit_payload_text).
+    name = f"text-{uuid.uuid4().hex[:6]}"
+
+    def text(rd: str) -> str:
+        return etree.tostring(_vrf(name, rd)).decode()
+
+    async def run() -> None:
+        session = _session(lab, "pe1")
+        try:
+            await session.edit_config(text("65000:9"), target=Datastore.CANDIDATE)
+            await session.commit()
+            running = await session.get_config(source=Datastore.RUNNING, subtree=_vrfs_filter())
+            rd = running.xpath(f"//n:vrf[n:name='{name}']/n:rd/text()", namespaces={"n": NATIVE_NS})
+            assert rd == ["65000:9"]
+            with pytest.raises(RpcFailed, match=r"^pe1: edit-config refused: ") as refused:
+                await session.edit_config(
+                    text("no route distinguisher"), target=Datastore.CANDIDATE
+                )
+            assert refused.value.operation == "edit-config"
+        finally:
+            await session.discard_changes()
+            await session.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
+            await session.commit()
+            await session.close()
+
+    asyncio.run(run())
