@@ -9,10 +9,13 @@ is cores left idle (work that waits on other work).
 A router's processes are every process in its network namespace: netconfd,
 its sshd and the per-session sshd and netconf-subsystem, snmpd, the prober.
 Their CPU time is read from ``/proc/PID/task/*/schedstat`` (nanoseconds).
+The cores' idle time comes from the kernel's cpuidle residency counters
+(:func:`idle_seconds`), where the kernel has them.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Iterable
@@ -37,6 +40,26 @@ class CpuUse:
 
 def cores() -> int:
     return len(os.sched_getaffinity(0))
+
+
+CPUIDLE = Path("/sys/devices/system/cpu")
+
+
+def idle_seconds() -> float | None:
+    """Time every core spent idle so far, summed (cpuidle's residency of each idle state).
+
+    None where the kernel reports no cpuidle states.  Unlike the CPU time
+    of known processes, it also sees what no process is charged with.
+    """
+    states = _idle_states()
+    if not states:
+        return None
+    return sum(int(state.read_text()) for state in states) / 1e6  # microseconds each
+
+
+@functools.cache
+def _idle_states() -> tuple[Path, ...]:
+    return tuple(CPUIDLE.glob("cpu[0-9]*/cpuidle/state[0-9]*/time"))
 
 
 def process_cpu(pid: int | str) -> float:

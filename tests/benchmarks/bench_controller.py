@@ -50,7 +50,7 @@ import time
 from collections.abc import Awaitable, Callable
 from importlib.machinery import ExtensionFileLoader
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ncclient import manager
 from ncclient.transport import session as nc_session
@@ -65,7 +65,7 @@ from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
 from controller.transaction import DeviceDriver
 from lab import api
-from lab.cpu import CpuMeter, CpuUse, cores
+from lab.cpu import CpuMeter, CpuUse, cores, idle_seconds
 from southbound.inventory import Inventory, SshKeySecret, load_inventory
 from southbound.netconf import Datastore, EditTestOption, known_host_key
 
@@ -123,12 +123,13 @@ class Bench:
 
 
 class Phases:
-    """When a netsla run's first edit-config left and its last confirming commit came back.
+    """When a netsla run's first edit-config left and its last confirming commit came back,
+    and how long the cores were idle before, between and after.
 
     Wraps the controller's device drivers (:class:`controller.transaction.DeviceDriver`):
     what netsla does before the first router has an edit to work on and
     after the last router confirmed is its own latency, which more cores
-    would not hide.
+    would not hide.  Idle time is the kernel's (:func:`lab.cpu.idle_seconds`).
     """
 
     def __init__(self, driver: Callable[[str], DeviceDriver]) -> None:
@@ -136,9 +137,14 @@ class Phases:
         self.start = 0.0
         self.first_edit: float | None = None
         self.last_confirm = 0.0
+        self.idle: dict[str, float | None] = {}  # idle seconds so far, at each point
+        # per run, when end() is called
+        self.marks: dict[str, list[float]] = {"first edit": [], "last confirm": []}
+        self.idles: list[dict[str, float]] = []  # idle core-seconds: before, during, after
 
     def begin(self) -> None:
         self.start, self.first_edit, self.last_confirm = time.perf_counter(), None, 0.0
+        self.idle = {"start": idle_seconds()}
 
     def driver(self, name: str) -> DeviceDriver:
         return _Timed(self._driver(name), self)
@@ -146,9 +152,26 @@ class Phases:
     def edit_sent(self) -> None:
         if self.first_edit is None:
             self.first_edit = time.perf_counter() - self.start
+            self.idle["first edit"] = idle_seconds()
 
     def confirmed(self) -> None:
-        self.last_confirm = max(self.last_confirm, time.perf_counter() - self.start)
+        now = time.perf_counter() - self.start
+        if now > self.last_confirm:
+            self.last_confirm = now
+            self.idle["last confirm"] = idle_seconds()
+
+    def end(self) -> None:
+        """Keep this run's marks and idle core-seconds (before the first edit, until the
+        last confirm, after it)."""
+        self.idle["end"] = idle_seconds()
+        self.marks["first edit"].append(self.first_edit or 0.0)
+        self.marks["last confirm"].append(self.last_confirm)
+        points = [self.idle.get(k) for k in ("start", "first edit", "last confirm", "end")]
+        if all(p is not None for p in points):
+            start, edit, confirm, end = cast("list[float]", points)
+            self.idles.append(
+                {"before": edit - start, "during": confirm - edit, "after": end - confirm}
+            )
 
 
 class _Timed:
@@ -293,7 +316,6 @@ def lab_part(state: Any, workdir: Path) -> None:
 
     phases = Phases(bench.controller.driver)
     bench.controller.driver = phases.driver
-    marks: dict[str, list[float]] = {"first edit": [], "last confirm": []}
 
     async def netsla() -> tuple[float, int, int]:
         await warm(bench)
@@ -304,8 +326,7 @@ def lab_part(state: Any, workdir: Path) -> None:
         results = await asyncio.gather(*(batcher.submit(s, v) for s, v in services.items()))
         elapsed = time.perf_counter() - start
         used["netsla"].append(meter.since(before))
-        marks["first edit"].append(phases.first_edit or 0.0)
-        marks["last confirm"].append(phases.last_confirm)
+        phases.end()
         await bench.controller.apply(dict.fromkeys(services))  # delete: the next round starts clean
         return elapsed, sum(r.ok for r in results), batcher.batches
 
@@ -340,7 +361,8 @@ def lab_part(state: Any, workdir: Path) -> None:
         figures["netsla"].append(elapsed)
     asyncio.run(bench.pool.close())
     report(figures, used, base=base, ok=ok, batches=batches)
-    latency(figures["netsla"], marks, alone)
+    latency(figures["netsla"], phases.marks, alone)
+    idle_cores(phases.idles, figures["netsla"], phases.marks)
 
 
 def report(
@@ -453,6 +475,29 @@ def latency(
         f"  netsla's time before the first edit and after the last confirm: {own * 1000:.0f} ms, "
         f"{own / slowest:.2f}x that floor"
     )
+
+
+def idle_cores(
+    idles: list[dict[str, float]], elapsed: list[float], marks: dict[str, list[float]]
+) -> None:
+    """Print how long the cores were idle in netsla's runs, and when (the kernel's count)."""
+    if not idles:
+        print("idle cores: this kernel reports no cpuidle states")
+        return
+    first, last = (statistics.median(marks[k]) for k in ("first edit", "last confirm"))
+    spans = {"before": first, "during": last - first, "after": statistics.median(elapsed) - last}
+    labels = {
+        "before": "before the first edit-config",
+        "during": "from it to the last confirming commit",
+        "after": "after that",
+    }
+    n = cores()
+    parts = []
+    for key, label in labels.items():
+        idle = statistics.median(i[key] for i in idles)
+        parts.append(f"{label} {idle * 1000:.0f} ms ({idle / (n * spans[key]):.0%} of the cores)")
+    total = statistics.median(sum(i.values()) for i in idles)
+    print(f"idle core time in netsla's run, medians: {total * 1000:.0f} ms: " + "; ".join(parts))
 
 
 STORE_ROUTERS = tuple(f"pe{i}" for i in range(1, 7))  # 802.1Q ids for 10,000 two-site services

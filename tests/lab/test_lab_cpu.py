@@ -6,13 +6,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from typing import cast
 
 import pytest
 
-from lab.cpu import CpuMeter
+from lab.cpu import CpuMeter, cores, idle_seconds
 from lab.state import LabState, namespace
-
-pytestmark = pytest.mark.lab
 
 BURN = 0.3  # CPU seconds each burner spends
 BURNER = f"""
@@ -47,6 +46,7 @@ def burn(started: list[subprocess.Popen[str]], prefix: Sequence[str]) -> None:
     assert process.stdout.readline() == "done\n"
 
 
+@pytest.mark.lab
 def test_cpu_meter_counts_a_routers_namespace_and_its_caller_and_nothing_else(
     lab: LabState, burners: list[subprocess.Popen[str]]
 ) -> None:
@@ -63,3 +63,22 @@ def test_cpu_meter_counts_a_routers_namespace_and_its_caller_and_nothing_else(
     # The router's own agents run meanwhile, a little; the other burner is not counted.
     assert BURN <= used.routers < BURN + 0.2
     assert used.total == pytest.approx(used.own + used.routers)
+
+
+def test_idle_time_counts_cores_left_idle_and_not_those_at_work(
+    burners: list[subprocess.Popen[str]],
+) -> None:
+    if idle_seconds() is None:
+        pytest.skip("this kernel reports no cpuidle states")
+    n = cores()
+    start, before = time.perf_counter(), idle_seconds()
+    time.sleep(0.3)
+    slept = time.perf_counter() - start
+    resting = cast(float, idle_seconds()) - cast(float, before)
+    assert 0 < resting <= n * slept + 0.01
+    start, before = time.perf_counter(), idle_seconds()
+    for _ in range(n):  # every core busy for BURN seconds
+        burn(burners, [])
+    worked = time.perf_counter() - start
+    busy = cast(float, idle_seconds()) - cast(float, before)
+    assert busy <= n * worked - n * BURN + 0.05  # at most the time not spent burning
