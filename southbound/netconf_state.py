@@ -26,7 +26,7 @@ from lxml import etree
 from southbound import workers
 from southbound.errors import SouthboundError
 from southbound.inventory import Inventory
-from southbound.netconf import NetconfSession, Timeouts
+from southbound.netconf import NETCONF_NS, NetconfSession, Timeouts
 from southbound.opstate import (
     AdminStatus,
     InterfaceCounter,
@@ -36,7 +36,6 @@ from southbound.opstate import (
 )
 
 IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
-NETCONF_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NATIVE_NS = "urn:netsla:yang:netsla-router"
 
 _IF = f"{{{IF_NS}}}"

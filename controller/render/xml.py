@@ -128,17 +128,12 @@ class _Builder:
             found = self._index[index] = (self.make(parent, at, keys), operation)
         return found
 
-    @staticmethod
-    def make(parent: _Node, at: _Position, keys: tuple[str, ...]) -> _Node:
+    def make(self, parent: _Node, at: _Position, keys: tuple[str, ...]) -> _Node:
         if at.key_tag is None:  # a container: one per parent, whoever needs it first
-            found = parent.containers.get(at.tag)
-            if found is not None:
-                return found
-            made = parent.containers[at.tag] = _Node(at.tag)
-        else:
-            made = _Node(at.tag)
-            key = _escaped(keys[at.keys - 1])
-            made.content.append(f"<{at.key_tag}>{key}</{at.key_tag}>")
+            return self.container(parent, at.tag)
+        made = _Node(at.tag)
+        key = _escaped(keys[at.keys - 1])
+        made.content.append(f"<{at.key_tag}>{key}</{at.key_tag}>")
         parent.content.append(made)
         return made
 
