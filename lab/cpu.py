@@ -11,14 +11,20 @@ its sshd and the per-session sshd and netconf-subsystem, snmpd, the prober.
 Their CPU time is read from ``/proc/PID/task/*/schedstat`` (nanoseconds).
 The cores' idle time comes from the kernel's cpuidle residency counters
 (:func:`idle_seconds`), where the kernel has them.
+
+:func:`separate_cores` puts the routers on a core of their own and this
+process on the others for a while, so that what this process does never
+takes CPU time from the routers: a run's time over the routers' own is
+then its own latency, not contention.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,20 +79,33 @@ def process_cpu(pid: int | str) -> float:
     return total / 1e9
 
 
+def _namespaces(lab: str, routers: Iterable[str]) -> set[int]:
+    return {(NETNS_DIR / namespace(lab, r)).stat().st_ino for r in routers}
+
+
+def processes_in(namespaces: set[int]) -> Iterator[str]:
+    """PIDs of the processes in the network namespaces whose inodes are ``namespaces``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "ns" / "net").stat().st_ino in namespaces:
+                yield entry.name
+        except OSError:  # the process ended meanwhile
+            continue
+
+
 class CpuMeter:
     """Reads the CPU time of this process and of ``routers`` of lab ``lab``."""
 
     def __init__(self, lab: str, routers: Iterable[str]) -> None:
-        self._namespaces = {(NETNS_DIR / namespace(lab, r)).stat().st_ino for r in routers}
+        self._namespaces = _namespaces(lab, routers)
 
     def _routers(self) -> float:
         total = 0.0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in processes_in(self._namespaces):
             try:
-                if (entry / "ns" / "net").stat().st_ino in self._namespaces:
-                    total += process_cpu(entry.name)
+                total += process_cpu(pid)
             except OSError:  # the process ended meanwhile
                 continue
         return total
@@ -100,3 +119,41 @@ class CpuMeter:
         """Take right after the run: this process first, for the same reason."""
         own = time.process_time()
         return CpuUse(own=own - before[0], routers=self._routers() - before[1])
+
+
+def _place(pids: Iterable[str], cpus: set[int]) -> None:
+    """Let every thread of processes ``pids`` run on ``cpus`` only."""
+    for pid in pids:
+        try:
+            threads = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+        except OSError:  # the process ended meanwhile
+            continue
+        for thread in threads:
+            with contextlib.suppress(ProcessLookupError):  # the thread ended meanwhile
+                os.sched_setaffinity(thread, cpus)
+
+
+@contextlib.contextmanager
+def separate_cores(lab: str, routers: Iterable[str]) -> Iterator[tuple[set[int], set[int]]]:
+    """Run ``routers`` of lab ``lab`` on the last of this process's cores, this process
+    on the others, until the block ends; yields (the routers' cores, this process's).
+
+    Every thread of every process in the routers' namespaces gets the new
+    placement, and every thread of this process; processes and threads
+    started meanwhile inherit it.  At the end all of them may run on every
+    core this process had at the start again.  Needs two cores at least
+    (ValueError) and the right to place the routers' processes (root).
+    """
+    available = os.sched_getaffinity(0)
+    if len(available) < 2:
+        raise ValueError(f"separate cores need two cores at least, not {len(available)}")
+    last = max(available)
+    theirs, ours = {last}, available - {last}
+    namespaces = _namespaces(lab, routers)
+    try:
+        _place(processes_in(namespaces), theirs)
+        _place([str(os.getpid())], ours)
+        yield theirs, ours
+    finally:
+        _place([str(os.getpid())], available)
+        _place(processes_in(namespaces), available)

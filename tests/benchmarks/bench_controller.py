@@ -20,6 +20,12 @@ here) and removes it at the end.
   (coalesced into transactions), sessions already open; with when its first
   edit-config left and its last confirming commit came back (netsla's own
   latency before and after the routers' work);
+- floor and netsla again with the routers on a core of their own and netsla
+  on the other(s) (:func:`lab.cpu.separate_cores`), so that netsla's CPU
+  time does not slow the routers: netsla's time over that floor is its own
+  latency plus the routers' extra work for its RPC sequence, without
+  contention (the ratio is not the target's: the floor is then the three
+  routers' work one after another on one core);
 - dry-run of a one-site change with 1,000 and 10,000 services in the store,
   and their ratio.
 
@@ -47,7 +53,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from importlib.machinery import ExtensionFileLoader
 from pathlib import Path
 from typing import Any, cast
@@ -65,13 +71,14 @@ from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
 from controller.transaction import DeviceDriver
 from lab import api
-from lab.cpu import CpuMeter, CpuUse, cores, idle_seconds
+from lab.cpu import CpuMeter, CpuUse, cores, idle_seconds, separate_cores
 from southbound.inventory import Inventory, SshKeySecret, load_inventory
 from southbound.netconf import Datastore, EditTestOption, known_host_key
 
 LAB, PORT_BASE = "ctlbench", 30000
 ROUTERS = ("pe1", "pe2", "pe3")
 SERVICES, SAMPLE = 200, 20
+RUNS = ("plain", "set", "confirmed", "rpc", "alone", "netsla", "separate floor", "separate netsla")
 TEMPLATE = Path(__file__).parents[1] / "controller" / "documents" / "acme.json"
 
 
@@ -160,9 +167,11 @@ class Phases:
             self.last_confirm = now
             self.idle["last confirm"] = idle_seconds()
 
-    def end(self) -> None:
+    def end(self, *, keep: bool = True) -> None:
         """Keep this run's marks and idle core-seconds (before the first edit, until the
-        last confirm, after it)."""
+        last confirm, after it), unless not ``keep``."""
+        if not keep:
+            return
         self.idle["end"] = idle_seconds()
         self.marks["first edit"].append(self.first_edit or 0.0)
         self.marks["last confirm"].append(self.last_confirm)
@@ -300,9 +309,7 @@ def lab_part(state: Any, workdir: Path) -> None:
     asyncio.run(bench.clean())
     batched = asyncio.run(bench.payloads(services))
     meter = CpuMeter(LAB, ROUTERS)
-    used: dict[str, list[CpuUse]] = {
-        k: [] for k in ("plain", "set", "confirmed", "rpc", "alone", "netsla")
-    }
+    used: dict[str, list[CpuUse]] = {k: [] for k in RUNS}
 
     async def floor_run(name: str, run: Callable[[], Awaitable[None]]) -> float:
         await warm(bench)
@@ -317,7 +324,7 @@ def lab_part(state: Any, workdir: Path) -> None:
     phases = Phases(bench.controller.driver)
     bench.controller.driver = phases.driver
 
-    async def netsla() -> tuple[float, int, int]:
+    async def netsla(name: str = "netsla") -> tuple[float, int, int]:
         await warm(bench)
         batcher = Batcher(bench.controller)
         before = meter.reading()
@@ -325,8 +332,8 @@ def lab_part(state: Any, workdir: Path) -> None:
         start = time.perf_counter()
         results = await asyncio.gather(*(batcher.submit(s, v) for s, v in services.items()))
         elapsed = time.perf_counter() - start
-        used["netsla"].append(meter.since(before))
-        phases.end()
+        used[name].append(meter.since(before))
+        phases.end(keep=name == "netsla")  # the phases of the main rounds only
         await bench.controller.apply(dict.fromkeys(services))  # delete: the next round starts clean
         return elapsed, sum(r.ok for r in results), batcher.batches
 
@@ -359,10 +366,15 @@ def lab_part(state: Any, workdir: Path) -> None:
             alone[name].append(asyncio.run(floor_run("alone", one)))
         elapsed, ok, batches = asyncio.run(netsla())
         figures["netsla"].append(elapsed)
+    plain = functools.partial(floor, bench, batched, confirmed=False)
+    apart = separate_rounds(
+        lambda: floor_run("separate floor", plain), lambda: netsla("separate netsla")
+    )
     asyncio.run(bench.pool.close())
     report(figures, used, base=base, ok=ok, batches=batches)
     latency(figures["netsla"], phases.marks, alone)
     idle_cores(phases.idles, figures["netsla"], phases.marks)
+    separate(apart, used, shared=(figures["plain"], figures["netsla"]))
 
 
 def report(
@@ -498,6 +510,57 @@ def idle_cores(
         parts.append(f"{label} {idle * 1000:.0f} ms ({idle / (n * spans[key]):.0%} of the cores)")
     total = statistics.median(sum(i.values()) for i in idles)
     print(f"idle core time in netsla's run, medians: {total * 1000:.0f} ms: " + "; ".join(parts))
+
+
+def separate_rounds(
+    floor_run: Callable[[], Coroutine[Any, Any, float]],
+    netsla: Callable[[], Coroutine[Any, Any, tuple[float, int, int]]],
+) -> dict[str, list[float]]:
+    """Floor and netsla alternating, the routers on a core of their own (none: one core)."""
+    apart: dict[str, list[float]] = {"separate floor": [], "separate netsla": []}
+    if cores() < 2:
+        return apart
+    with separate_cores(LAB, ROUTERS):
+        for _round in range(ROUNDS):
+            apart["separate floor"].append(asyncio.run(floor_run()))
+            apart["separate netsla"].append(asyncio.run(netsla())[0])
+    return apart
+
+
+def separate(
+    apart: dict[str, list[float]],
+    used: dict[str, list[CpuUse]],
+    *,
+    shared: tuple[list[float], list[float]],
+) -> None:
+    """Print the floor and netsla with the routers on a core of their own."""
+    if not apart["separate floor"]:
+        print("separate cores: one core only, not measured")
+        return
+    floor_time, netsla_time = (statistics.median(apart[k]) for k in apart)
+    shared_floor, shared_netsla = (statistics.median(times) for times in shared)
+    routers, own = (
+        statistics.median(getattr(u, part) for u in used["separate netsla"])
+        for part in ("routers", "own")
+    )
+    print(
+        f"separate cores, medians of {ROUNDS} rounds (floor and netsla alternating), the "
+        "routers on one core and netsla on the other(s), so that netsla's CPU time does "
+        "not slow the routers:"
+    )
+    for key, times in apart.items():
+        print(f"  {key} rounds: " + ", ".join(f"{x * 1000:.0f}" for x in times) + " ms")
+    print(
+        f"  floor, one edit+commit per router: {floor_time * 1000:.0f} ms (the routers' work "
+        f"one after another on their core); netsla: {netsla_time * 1000:.0f} ms "
+        f"(its CPU {own * 1000:.0f} ms, the routers' {routers * 1000:.0f} ms)"
+    )
+    print(
+        f"  netsla's time over the floor: {(netsla_time - floor_time) * 1000:.0f} ms without "
+        f"contention, against {(shared_netsla - shared_floor) * 1000:.0f} ms on shared cores; "
+        f"netsla time / floor {netsla_time / floor_time:.2f} (not the target's ratio: this "
+        "floor is the three routers' work in series)"
+    )
 
 
 STORE_ROUTERS = tuple(f"pe{i}" for i in range(1, 7))  # 802.1Q ids for 10,000 two-site services

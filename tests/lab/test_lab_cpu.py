@@ -1,16 +1,20 @@
-"""The benchmarks' CPU meter counts the work of a router's processes and of its caller."""
+"""The benchmarks' CPU meter counts the work of a router's processes and of its caller; the
+routers can be given a core of their own."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import cast
 
 import pytest
 
-from lab.cpu import CpuMeter, cores, idle_seconds
+from lab.cpu import CpuMeter, cores, idle_seconds, processes_in, separate_cores
+from lab.netns import NETNS_DIR
 from lab.state import LabState, namespace
 
 BURN = 0.3  # CPU seconds each burner spends
@@ -82,3 +86,36 @@ def test_idle_time_counts_cores_left_idle_and_not_those_at_work(
     worked = time.perf_counter() - start
     busy = cast(float, idle_seconds()) - cast(float, before)
     assert busy <= n * worked - n * BURN + 0.05  # at most the time not spent burning
+
+
+def _threads(pid: str) -> list[int]:
+    return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+
+
+@pytest.mark.lab
+def test_separate_cores_place_the_routers_and_this_process_apart_then_put_them_back(
+    lab: LabState,
+) -> None:
+    if cores() < 2:
+        pytest.skip("one core: nothing to separate")
+    router = lab.routers[0].name
+    own, available = str(os.getpid()), os.sched_getaffinity(0)
+    pids = list(processes_in({(NETNS_DIR / namespace(lab.name, router)).stat().st_ino}))
+    assert pids  # netconfd, sshd, snmpd at least
+    with separate_cores(lab.name, [router]) as (theirs, ours):
+        assert theirs == {max(available)} and ours == available - theirs
+        for pid in pids:
+            assert all(os.sched_getaffinity(t) == theirs for t in _threads(pid))
+        assert all(os.sched_getaffinity(t) == ours for t in _threads(own))
+    for pid in (*pids, own):
+        assert all(os.sched_getaffinity(t) == available for t in _threads(pid))
+
+
+def test_separate_cores_need_two_cores() -> None:
+    available = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(available)})  # this thread only
+    try:
+        with pytest.raises(ValueError, match="two cores"), separate_cores("none", []):
+            pass
+    finally:
+        os.sched_setaffinity(0, available)
