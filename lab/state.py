@@ -3,7 +3,10 @@
 Every file of lab ``<lab>`` lives under ``$NETSLA_LAB_ROOT/<lab>/`` (default
 root ``/var/lib/netsla/lab``).  Every published port derives from the lab's
 port base: router number ``i`` (0-based, in topology order) publishes NETCONF
-on ``base + 2i`` and SNMP on ``base + 2i + 1``.
+on ``base + 2i`` and SNMP on ``base + 2i + 1``.  Default port bases keep
+out of the kernel's ephemeral ports (``ip_local_port_range``), where any
+outgoing connection's local port could hold one of the lab's ports when it
+comes up.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from lab.topology import LAB_NAME
 DEFAULT_ROOT = Path("/var/lib/netsla/lab")
 PORTS_PER_LAB = 100
 PORT_BASE_MIN = 20000
-PORT_BASE_SLOTS = 400  # 20000 .. 59900
+EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LINUX_EPHEMERAL_PORTS = (32768, 60999)  # Linux's default range
 LOCALHOST = "127.0.0.1"
 NETCONF_USER = "netsla-lab"
 SNMP_V3_USER = "netsla"
@@ -35,9 +39,49 @@ def lab_root() -> Path:
     return Path(os.environ.get("NETSLA_LAB_ROOT", str(DEFAULT_ROOT)))
 
 
+def ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range of local ports for outgoing connections (lowest, highest)."""
+    try:
+        low, high = (int(word) for word in EPHEMERAL_PORTS.read_text().split())
+    except (OSError, ValueError):
+        return LINUX_EPHEMERAL_PORTS
+    return low, high
+
+
+def port_bases() -> list[int]:
+    """The default port bases: whole blocks of :data:`PORTS_PER_LAB` ports from
+    :data:`PORT_BASE_MIN` up, none of them an ephemeral port (:func:`ephemeral_ports`)."""
+    low, high = ephemeral_ports()
+    return [
+        base
+        for base in range(PORT_BASE_MIN, 65536 - PORTS_PER_LAB + 1, PORTS_PER_LAB)
+        if base + PORTS_PER_LAB <= low or base > high
+    ]
+
+
+def _some_port_bases() -> list[int]:
+    bases = port_bases()
+    if not bases:
+        low, high = ephemeral_ports()
+        raise LabError(
+            f"every port from {PORT_BASE_MIN} up is an ephemeral port ({low}-{high}): "
+            "choose a port base"
+        )
+    return bases
+
+
 def default_port_base(name: str) -> int:
     """A port base chosen from the lab name, so that different labs rarely collide."""
-    return PORT_BASE_MIN + (zlib.crc32(name.encode()) % PORT_BASE_SLOTS) * PORTS_PER_LAB
+    bases = _some_port_bases()
+    return bases[zlib.crc32(name.encode()) % len(bases)]
+
+
+def next_port_base(base: int, steps: int = 1) -> int:
+    """The default port base ``steps`` after ``base`` (wrapping): one for another lab
+    beside a lab at ``base``."""
+    bases = _some_port_bases()
+    later = [b for b in bases if b > base]
+    return (later + bases)[(steps - 1) % len(bases)]
 
 
 def namespace(lab: str, node: str) -> str:

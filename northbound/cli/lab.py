@@ -39,7 +39,15 @@ def group() -> None:
     help="Topology file (YAML); default: the shipped three-PE triangle.",
 )
 @name_option
-@click.option("--port-base", type=int, default=None, help="First published 127.0.0.1 port.")
+@click.option(
+    "--port-base",
+    type=int,
+    default=None,
+    help=(
+        "First published 127.0.0.1 port (default: from the lab name, outside the "
+        "kernel's ephemeral ports)."
+    ),
+)
 @format_option
 def up(topology: Path | None, name: str | None, port_base: int | None, output_format: str) -> None:
     """Bring a lab up (or leave a healthy one alone, or repair a broken one)."""

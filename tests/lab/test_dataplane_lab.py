@@ -24,7 +24,7 @@ from lab.dataplane.config import parse_router
 from lab.dataplane.kernel import changes
 from lab.dataplane.plan import build_plan
 from lab.netns import existing_namespaces, lab_namespaces
-from lab.state import PORTS_PER_LAB, LabState, paths, vrf_namespace
+from lab.state import LabState, next_port_base, paths, vrf_namespace
 from lab.topology import load_topology
 from tests.lab.conftest import NATIVE_NS, commit_config
 from tests.lab.vpnlab import (
@@ -193,7 +193,7 @@ def _vrf_config() -> str:
 def test_lab_down_removes_the_dataplane(lab: LabState) -> None:
     # The lifecycle tests' second lab (name and ports), brought up and down in turn.
     name = f"{lab.name[:6]}u"
-    state = api.up(None, name=name, port_base=lab.port_base + PORTS_PER_LAB)
+    state = api.up(None, name=name, port_base=next_port_base(lab.port_base))
     try:
         commit_config(state, state.router("pe1"), _vrf_config())
         wait_converged(state)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lab import api
-from lab.state import PORTS_PER_LAB, LabState, paths
+from lab.state import LabState, next_port_base, paths
 from southbound.inventory import load_inventory
 
 pytestmark = pytest.mark.lab
@@ -118,7 +118,7 @@ def test_impairing_an_access_link_is_refused(lab: LabState) -> None:
 
 def test_up_on_a_running_lab_and_down_twice_succeed(lab: LabState) -> None:
     name = f"{lab.name[:6]}u"
-    base = lab.port_base + PORTS_PER_LAB
+    base = next_port_base(lab.port_base)
     try:
         first = netsla("lab", "up", "--name", name, "--port-base", str(base), "--format", "json")
         assert first.returncode == 0, first.stderr
@@ -138,7 +138,7 @@ def test_up_on_a_running_lab_and_down_twice_succeed(lab: LabState) -> None:
 
 def test_up_recovers_from_a_half_finished_up(lab: LabState) -> None:
     name = f"{lab.name[:6]}r"
-    base = lab.port_base + 2 * PORTS_PER_LAB
+    base = next_port_base(lab.port_base, 2)
     try:
         state = api.up(None, name=name, port_base=base)
         # Simulate a crash: a router's agents die, a stale socket and namespace stay.

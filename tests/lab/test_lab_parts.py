@@ -10,11 +10,19 @@ import pytest
 from pyasn1.codec.ber import decoder
 from pysnmp.proto import api as snmp_api
 
-from lab import agents, netns, snmpprobe
+from lab import agents, netns, snmpprobe, state
 from lab.agents import RouterFiles, SnmpSecrets
+from lab.errors import LabError
 from lab.inventory import build_inventory, router_facts
 from lab.shuttle import Impairment
-from lab.state import PORT_BASE_MIN, PORTS_PER_LAB, LabPaths, default_port_base
+from lab.state import (
+    PORT_BASE_MIN,
+    PORTS_PER_LAB,
+    LabPaths,
+    default_port_base,
+    ephemeral_ports,
+    next_port_base,
+)
 from lab.topology import load_topology
 from southbound.inventory import (
     CommunitySecret,
@@ -136,9 +144,13 @@ def test_impairing_swaps_only_filters_never_the_qdiscs() -> None:
 
 
 def test_port_bases_stay_in_range_and_ports_follow_router_order() -> None:
+    low, high = ephemeral_ports()
     for name in ("netsla", "nstest", "t1", "t2", "zz"):
-        base = default_port_base(name)
-        assert base >= PORT_BASE_MIN and base % PORTS_PER_LAB == 0 and base + PORTS_PER_LAB < 65536
+        for base in (default_port_base(name), next_port_base(default_port_base(name), 2)):
+            assert base >= PORT_BASE_MIN and base % PORTS_PER_LAB == 0
+            assert base + PORTS_PER_LAB < 65536
+            # no published port is one an outgoing connection may hold as its local port
+            assert base + PORTS_PER_LAB <= low or base > high
     facts = router_facts(load_topology(), port_base=40000)
     assert [(r.netconf_port, r.snmp_port) for r in facts] == [
         (40000, 40001),
@@ -178,3 +190,18 @@ def test_containerlab_inventory_is_readable() -> None:
     assert sorted(inventory.devices) == ["pe1", "pe2", "pe3"]
     assert {d.platform for d in inventory.devices.values()} == {"nokia-srlinux"}
     assert [d.netconf.port for d in inventory.devices.values()] == [18300, 18302, 18304]
+
+
+def test_port_bases_avoid_the_ephemeral_ports_the_kernel_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ranges = tmp_path / "ip_local_port_range"
+    monkeypatch.setattr(state, "EPHEMERAL_PORTS", ranges)
+    ranges.write_text("20050\t65000\n")  # all but 20000-20049 (half a block) and 65001 up
+    assert state.port_bases() == [65100, 65200, 65300, 65400]
+    assert next_port_base(65400) == 65100  # wraps
+    ranges.write_text("20000 65535\n")
+    with pytest.raises(LabError, match="choose a port base"):
+        default_port_base("nstest")
+    ranges.unlink()  # unreadable: Linux's default range
+    assert ephemeral_ports() == state.LINUX_EPHEMERAL_PORTS
