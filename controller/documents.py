@@ -21,10 +21,10 @@ from typing import Any
 
 from lxml import etree
 
+from controller.render.xml import NETCONF_BASE
 from controller.yangerrors import ProblemCode
 from controller.yangmodels import DataFormat
 
-NETCONF_BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 _WRAPPERS = {"config", "data"}
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _STEP_PREDICATE = re.compile(r"\[(?P<key>[^=\]]+)=(?P<q>['\"])(?P<val>.*?)(?P=q)\]")
@@ -273,7 +273,7 @@ class XmlDocument:
         if _xml_depth(root) > limits.max_depth:
             raise _too_deep(limits)
         wrapped = etree.QName(root).localname in _WRAPPERS and etree.QName(root).namespace in (
-            NETCONF_BASE_NS,
+            NETCONF_BASE,
             None,
         )
         self.tops: list[etree._Element] = list(root) if wrapped else [root]

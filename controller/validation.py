@@ -31,7 +31,6 @@ from typing import Any
 from lxml import etree
 
 from controller.documents import (
-    NETCONF_BASE_NS,
     DocumentRefused,
     Limits,
     parent_path,
@@ -39,6 +38,7 @@ from controller.documents import (
     split_path,
 )
 from controller.errors import InputError
+from controller.render.xml import NETCONF_BASE
 from controller.yangerrors import Diagnosis, ProblemCode, diagnose
 from controller.yangmodels import (
     DataFormat,
@@ -389,8 +389,8 @@ def render(data: dict[str, Any], fmt: DataFormat) -> str:
                 return tree.dump(fmt)
             # Declare every module prefix on <config>: identity values in text
             # (RFC 7950 Section 9.10.3) keep their prefixes when lxml moves nodes.
-            nsmap: dict[Any, str] = {None: NETCONF_BASE_NS, **models.xml_prefixes()}
-            config = etree.Element(etree.QName(NETCONF_BASE_NS, "config"), nsmap=nsmap)
+            nsmap: dict[Any, str] = {None: NETCONF_BASE, **models.xml_prefixes()}
+            config = etree.Element(etree.QName(NETCONF_BASE, "config"), nsmap=nsmap)
             config.extend(etree.fromstring(text) for text in tree.dump_tops(fmt))
             return etree.tostring(config, encoding="unicode")
         finally:
