@@ -68,12 +68,18 @@ def _idle_states() -> tuple[Path, ...]:
     return tuple(CPUIDLE.glob("cpu[0-9]*/cpuidle/state[0-9]*/time"))
 
 
+def threads(pid: int | str) -> list[int]:
+    """The thread ids of process ``pid`` (OSError if it has ended)."""
+    return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+
+
 def process_cpu(pid: int | str) -> float:
     """CPU seconds process ``pid`` has spent so far, in all its threads."""
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for thread in threads(pid):
         try:
-            total += int((task / "schedstat").read_text().split()[0])
+            stat = Path(f"/proc/{pid}/task/{thread}/schedstat").read_text()
+            total += int(stat.split()[0])
         except (OSError, ValueError, IndexError):  # the thread ended meanwhile
             continue
     return total / 1e9
@@ -125,10 +131,10 @@ def _place(pids: Iterable[str], cpus: set[int]) -> None:
     """Let every thread of processes ``pids`` run on ``cpus`` only."""
     for pid in pids:
         try:
-            threads = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+            ids = threads(pid)
         except OSError:  # the process ended meanwhile
             continue
-        for thread in threads:
+        for thread in ids:
             with contextlib.suppress(ProcessLookupError):  # the thread ended meanwhile
                 os.sched_setaffinity(thread, cpus)
 

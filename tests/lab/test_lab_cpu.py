@@ -8,12 +8,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import cast
 
 import pytest
 
-from lab.cpu import CpuMeter, cores, idle_seconds, processes_in, separate_cores
+from lab.cpu import CpuMeter, cores, idle_seconds, processes_in, separate_cores, threads
 from lab.netns import NETNS_DIR
 from lab.state import LabState, namespace
 
@@ -88,10 +87,6 @@ def test_idle_time_counts_cores_left_idle_and_not_those_at_work(
     assert busy <= n * worked - n * BURN + 0.05  # at most the time not spent burning
 
 
-def _threads(pid: str) -> list[int]:
-    return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
-
-
 @pytest.mark.lab
 def test_separate_cores_place_the_routers_and_this_process_apart_then_put_them_back(
     lab: LabState,
@@ -105,10 +100,10 @@ def test_separate_cores_place_the_routers_and_this_process_apart_then_put_them_b
     with separate_cores(lab.name, [router]) as (theirs, ours):
         assert theirs == {max(available)} and ours == available - theirs
         for pid in pids:
-            assert all(os.sched_getaffinity(t) == theirs for t in _threads(pid))
-        assert all(os.sched_getaffinity(t) == ours for t in _threads(own))
+            assert all(os.sched_getaffinity(t) == theirs for t in threads(pid))
+        assert all(os.sched_getaffinity(t) == ours for t in threads(own))
     for pid in (*pids, own):
-        assert all(os.sched_getaffinity(t) == available for t in _threads(pid))
+        assert all(os.sched_getaffinity(t) == available for t in threads(pid))
 
 
 def test_separate_cores_need_two_cores() -> None:
