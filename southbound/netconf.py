@@ -2,7 +2,13 @@
 
 Sessions are opened once and reused; each request is written onto the SSH
 channel by the thread that makes it (:mod:`southbound.directsend`), not left in
-ncclient's send queue for its session thread to pick up.  The server's host
+ncclient's send queue for its session thread to pick up.  The RPCs of a
+transaction (:meth:`NetconfSession.lock_and_discard`,
+:meth:`~NetconfSession.edit_config`, :meth:`~NetconfSession.commit`,
+:meth:`~NetconfSession.commit_and_unlock`) are sent from the event loop
+itself on an open session, and their replies wake the waiting coroutine
+straight from ncclient's session thread (:class:`_ReplyEvent`): no worker
+thread carries the request or waits for the reply.  The server's host
 key must match the inventory's ``known_hosts`` (an unknown or changed key is
 refused before authentication).  Connect and every RPC have a timeout; a
 session found dead is reopened on the next call; each device runs one call
@@ -14,9 +20,10 @@ text (as the controller makes it) is sent as it is, wrapped in the
 request's text (:class:`EditConfigText`), with no element tree made on
 the way.
 
-The calls are ``async`` (each runs ncclient in one of netsla's worker
-threads, :mod:`southbound.workers`), so that the controller drives many
-devices concurrently from one event loop.
+The calls are ``async``, so that the controller drives many devices
+concurrently from one event loop; what blocks (opening a session, the other
+RPCs, whose replies may be large) runs ncclient in one of netsla's worker
+threads (:mod:`southbound.workers`).
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ import paramiko  # type: ignore[import-untyped]
 from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPC, RPCError, TimeoutExpiredError
+from ncclient.operations.edit import Commit, DiscardChanges
+from ncclient.operations.lock import Lock, Unlock
 from ncclient.transport import session as nc_session
 from ncclient.transport.errors import SSHUnknownHostError, TransportError
 from ncclient.xml_ import to_ele
@@ -61,6 +70,11 @@ nc_session.TICK = READ_LOOP_TICK
 # in the same read as the client's <hello>; the RPC then never gets a reply.
 # Sessions are opened once and reused, so this is paid once per session.
 HELLO_SETTLE_SECONDS: dict[str, float] = {"netsla-router": 0.1}
+
+# The largest request the event loop writes itself (see NetconfSession._send):
+# a write this size fits in the socket buffers between netsla and the device
+# even when the device reads nothing, so that it never holds up the loop.
+LOOP_SEND_LIMIT = 256 * 1024  # characters of an edit's <config> text
 
 T = TypeVar("T")
 BASE = "urn:ietf:params:netconf:base:1.0"
@@ -226,6 +240,34 @@ class EditConfigText(RPC):  # type: ignore[misc]
         )
 
 
+class _ReplyEvent(threading.Event):
+    """An ncclient RPC's reply event that also resolves an asyncio future.
+
+    ncclient's session thread sets an RPC's event when it delivers the reply
+    (or an error); this one then schedules the future's result in its event
+    loop, so that the coroutine awaiting it runs next, with no thread
+    waiting on the event in between.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+        super().__init__()
+        self._loop = loop
+        self._future = future
+
+    def set(self) -> None:
+        super().set()
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            self._loop.call_soon_threadsafe(_resolve, self._future)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():  # not timed out (cancelled) meanwhile
+        future.set_result(None)
+
+
+Pending = tuple[Any, "asyncio.Future[None]"]  # an RPC sent from the loop, and its reply's future
+
+
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 10.0
@@ -299,21 +341,21 @@ class NetconfSession:
                 return call(mgr)
 
     @contextlib.contextmanager
-    def _errors(self, operation: str) -> Iterator[None]:
+    def _errors(self, operation: str, *, drop: Callable[[], None] | None = None) -> Iterator[None]:
         """ncclient's errors of ``operation`` as netsla's (a dead session dropped)."""
         try:
             yield
         except RPCError as exc:
             raise RpcFailed(self.name, operation, _rpc_errors(exc)) from exc
         except TimeoutExpiredError as exc:
-            self._drop()
+            (drop or self._drop)()
             raise DeviceTimeout(
                 self.name,
                 f"{operation}: no reply in {self._timeouts.rpc:g} s",
                 operation=operation,
             ) from exc
         except (TransportError, OSError, EOFError) as exc:
-            self._drop()
+            (drop or self._drop)()
             raise DeviceUnreachable(
                 self.name, f"{operation}: session lost: {exc}", operation=operation
             ) from exc
@@ -321,12 +363,83 @@ class NetconfSession:
     def _drop(self) -> None:
         mgr, self._manager = self._manager, None
         if mgr is not None:
-            with contextlib.suppress(Exception):  # dead already: nothing to report
-                mgr.close_session()
+            _close_quietly(mgr)
 
-    # operations (async)
+    def _drop_soon(self) -> None:
+        """:meth:`_drop` for the event loop: the session is closed by a worker thread."""
+        mgr, self._manager = self._manager, None
+        if mgr is not None:
+            workers.submit(_close_quietly, mgr)
+
+    # the RPCs of a transaction, sent from the event loop
+    async def _held(self) -> Any:
+        """The open session's manager, with the device's RPC lock taken for the caller.
+
+        Taken at once when the session is open and idle; otherwise a worker
+        thread waits for the lock and opens the session.  The caller
+        releases the lock (``self._lock.release()``) when its replies are in.
+        """
+        mgr = self._manager
+        if mgr is not None and mgr.connected and self._lock.acquire(blocking=False):
+            if self._manager is mgr:
+                return mgr
+            self._lock.release()  # dropped meanwhile: open it again below
+        taking = asyncio.ensure_future(workers.run(self._take))
+        try:
+            return await asyncio.shield(taking)
+        except asyncio.CancelledError:  # the worker goes on: whatever it takes, it gives back
+            taking.add_done_callback(self._give_back)
+            raise
+
+    def _take(self) -> Any:
+        self._lock.acquire()
+        try:
+            return self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _give_back(self, taking: asyncio.Future[Any]) -> None:
+        if not taking.cancelled() and taking.exception() is None:
+            self._lock.release()
+
+    def _send(self, mgr: Any, cls: type[RPC], *args: Any, **kwargs: Any) -> Pending:
+        """Send one RPC from the event loop; its reply resolves the returned future.
+
+        The RPC is made as ``Manager.execute`` makes it (ncclient 0.7's
+        ``_session``, ``_device_handler``, ``_timeout``, ``_raise_mode`` and
+        ``_huge_tree``), in async mode, and its reply event is a
+        :class:`_ReplyEvent`.  The write goes from this thread
+        (:mod:`southbound.directsend`); only requests up to
+        :data:`LOOP_SEND_LIMIT` are sent this way.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        rpc = cls(
+            mgr._session,
+            device_handler=mgr._device_handler,
+            async_mode=True,
+            timeout=mgr._timeout,
+            raise_mode=mgr._raise_mode,
+            huge_tree=mgr._huge_tree,
+        )
+        rpc._event = _ReplyEvent(loop, future)
+        rpc.request(*args, **kwargs)
+        return rpc, future
+
+    async def _reply_of(self, pending: Pending) -> None:
+        """Wait for a reply of :meth:`_send`; raise as a sync ncclient call would."""
+        rpc, future = pending
+        try:
+            await asyncio.wait_for(future, self._timeouts.rpc)
+        except TimeoutError:
+            raise TimeoutExpiredError("no rpc-reply in time") from None
+        _check(rpc)
+
     async def connect(self) -> Capabilities:
-        await workers.run(self._run, "connect", lambda m: None)
+        mgr = self._manager
+        if mgr is None or not mgr.connected:
+            await workers.run(self._run, "connect", lambda m: None)
         return self.capabilities
 
     async def lock(self, datastore: Datastore) -> None:
@@ -351,18 +464,16 @@ class NetconfSession:
         operation that failed (``operation``: ``lock`` or
         ``discard-changes``): after a failed discard the lock is held.
         """
-        await workers.run(self._lock_and_discard, datastore)
-
-    def _lock_and_discard(self, datastore: Datastore) -> None:
-        with self._lock:
-            m = self._open()
-            with self._errors("lock"):
-                locking, discarding = _pipelined(
-                    m, lambda: m.lock(target=datastore.value), m.discard_changes
-                )
-                self._reply(locking)
-            with self._errors("discard-changes"):
-                self._reply(discarding)
+        mgr = await self._held()
+        try:
+            with self._errors("lock", drop=self._drop_soon):
+                locking = self._send(mgr, Lock, target=datastore.value)
+                discarding = self._send(mgr, DiscardChanges)
+                await self._reply_of(locking)
+            with self._errors("discard-changes", drop=self._drop_soon):
+                await self._reply_of(discarding)
+        finally:
+            self._lock.release()
 
     async def edit_config(
         self,
@@ -379,21 +490,37 @@ class NetconfSession:
         """
         option = "rollback-on-error" if rollback_on_error else None
         test = None if test_option is None else test_option.value
+        if not isinstance(config, str) or len(config) > LOOP_SEND_LIMIT:
 
-        def call(m: Any) -> Any:
-            if isinstance(config, str):
-                return m.execute(
+            def call(m: Any) -> Any:
+                if isinstance(config, str):
+                    return m.execute(
+                        EditConfigText,
+                        config,
+                        target=target.value,
+                        test_option=test,
+                        error_option=option,
+                    )
+                return m.edit_config(
+                    config=config, target=target.value, error_option=option, test_option=test
+                )
+
+            await workers.run(self._run, "edit-config", call)
+            return
+        mgr = await self._held()
+        try:
+            with self._errors("edit-config", drop=self._drop_soon):
+                editing = self._send(
+                    mgr,
                     EditConfigText,
                     config,
                     target=target.value,
                     test_option=test,
                     error_option=option,
                 )
-            return m.edit_config(
-                config=config, target=target.value, error_option=option, test_option=test
-            )
-
-        await workers.run(self._run, "edit-config", call)
+                await self._reply_of(editing)
+        finally:
+            self._lock.release()
 
     async def commit(
         self,
@@ -404,16 +531,20 @@ class NetconfSession:
         persist_id: str | None = None,
     ) -> None:
         """RFC 6241, Section 8.4.5: a confirmed commit, a confirming commit, or a plain one."""
-        await workers.run(
-            self._run,
-            "commit",
-            lambda m: m.commit(
-                confirmed=confirmed,
-                timeout=None if timeout is None else str(timeout),
-                persist=persist,
-                persist_id=persist_id,
-            ),
-        )
+        mgr = await self._held()
+        try:
+            with self._errors("commit", drop=self._drop_soon):
+                committing = self._send(
+                    mgr,
+                    Commit,
+                    confirmed=confirmed,
+                    timeout=None if timeout is None else str(timeout),
+                    persist=persist,
+                    persist_id=persist_id,
+                )
+                await self._reply_of(committing)
+        finally:
+            self._lock.release()
 
     async def commit_and_unlock(
         self, datastore: Datastore, *, persist_id: str | None = None
@@ -429,31 +560,20 @@ class NetconfSession:
         way: a session that does not answer the unlock is dropped, and its
         lock with it.
         """
-
-        def call(m: Any) -> None:
-            committing, unlocking = _pipelined(
-                m, lambda: m.commit(persist_id=persist_id), lambda: m.unlock(target=datastore.value)
-            )
-            self._reply(committing)
+        mgr = await self._held()
+        try:
+            with self._errors("commit", drop=self._drop_soon):
+                committing = self._send(mgr, Commit, persist_id=persist_id)
+                unlocking = self._send(mgr, Unlock, target=datastore.value)
+                await self._reply_of(committing)
             try:
-                self._reply(unlocking)
+                await self._reply_of(unlocking)
             except RPCError:
                 pass  # refused (not locked any more): nothing is held either way
             except (TimeoutExpiredError, TransportError, OSError, EOFError):
-                self._drop()
-
-        await workers.run(self._run, "commit", call)
-
-    def _reply(self, rpc: Any) -> None:
-        """Wait for an RPC sent in ncclient's async mode; raise as a sync call would."""
-        if not rpc.event.wait(self._timeouts.rpc):
-            raise TimeoutExpiredError("no rpc-reply in time")
-        if rpc.error is not None:
-            raise rpc.error
-        rpc.reply.parse()
-        errors = rpc.reply.errors
-        if errors:
-            raise RPCError(to_ele(rpc.reply.xml), errs=errors) if len(errors) > 1 else errors[0]
+                self._drop_soon()
+        finally:
+            self._lock.release()
 
     async def cancel_commit(self, *, persist_id: str | None = None) -> None:
         await workers.run(
@@ -487,14 +607,19 @@ class NetconfSession:
             self._drop()
 
 
-def _pipelined(m: Any, first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
-    """Send two requests on manager ``m`` without waiting for replies (ncclient's async
-    mode); their RPC objects, for :meth:`NetconfSession._reply`."""
-    m.async_mode = True
-    try:
-        return first(), second()
-    finally:
-        m.async_mode = False
+def _close_quietly(mgr: Any) -> None:
+    with contextlib.suppress(Exception):  # dead already: nothing to report
+        mgr.close_session()
+
+
+def _check(rpc: Any) -> None:
+    """Raise an answered RPC's error (ncclient's, as a sync call raises it), if any."""
+    if rpc.error is not None:
+        raise rpc.error
+    rpc.reply.parse()
+    errors = rpc.reply.errors
+    if errors:
+        raise RPCError(to_ele(rpc.reply.xml), errs=errors) if len(errors) > 1 else errors[0]
 
 
 class NetconfPool:

@@ -1,12 +1,15 @@
 """netsla's worker threads: blocking calls made for the event loop, started ahead.
 
-NETCONF RPCs (ncclient is blocking), payload building and the store writes
-of a transaction run in threads so that one event loop drives many devices.
+Opening NETCONF sessions and most RPCs (ncclient is blocking; a
+transaction's own RPCs on open sessions are the exception, see
+:mod:`southbound.netconf`), payload building and the store writes of a
+transaction run in threads so that one event loop drives many devices.
 asyncio's default executor would do, but for two things:
 
 - it holds at most ``min(32, cores + 4)`` threads, six on a 2-core machine,
-  fewer than a transaction keeps busy at once: an RPC waiting on each
-  device, plus the payload being built, the journal and the record;
+  fewer than a transaction can keep busy at once: a session being opened,
+  or a rollback's RPC, on each device, plus the payload being built, the
+  journal and the record;
 - it starts a thread only when work finds none idle, and that start holds
   the event loop until the new thread runs: 0.2 to 3.7 ms each in the
   middle of a 200-service transaction on the lab, where every other thread
@@ -87,6 +90,16 @@ async def run(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     context = contextvars.copy_context()
     bound = functools.partial(context.run, call, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_POOL.executor(), bound)
+
+
+def submit(call: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Run ``call(*args, **kwargs)`` in a worker thread; nobody waits for it.
+
+    For work whose outcome nobody needs (closing a dead session), so that
+    the event loop's thread does not block on it; ``call`` handles its own
+    errors.
+    """
+    _POOL.executor().submit(call, *args, **kwargs)
 
 
 def prestart(count: int) -> None:

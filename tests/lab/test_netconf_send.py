@@ -3,8 +3,9 @@
 ncclient's session thread sends a queued request only when it next looks at
 its queue, once per ``TICK``; netsla's sessions bypass the queue, so an RPC
 does not wait for the TICK, however long it is (speed is measured in
-tests/benchmarks/bench_lab.py).  The framing is a pure function and is
-tested without the lab.
+tests/benchmarks/bench_lab.py).  A transaction's RPCs on an open session are
+sent from the event loop and answered into it, with no worker thread.  The
+framing is a pure function and is tested without the lab.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ncclient.transport import session as nc_session
 from lab import api
 from lab.agents import Agent
 from lab.state import LabState
+from southbound import workers
 from southbound.directsend import Framing, UnsupportedNcclient, frame, send_directly
 from southbound.inventory import load_inventory
 from southbound.netconf import (
@@ -261,6 +263,70 @@ def test_an_edit_given_as_text_is_sent_as_it_is_and_a_refused_one_says_why(lab: 
             await session.discard_changes()
             await session.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
             await session.commit()
+            await session.close()
+
+    asyncio.run(run())
+
+
+@pytest.mark.lab
+def test_a_transactions_rpcs_on_an_open_session_need_no_worker_thread(
+    lab: LabState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"loop-{uuid.uuid4().hex[:6]}"
+
+    async def no_worker(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a worker thread was asked to run a transaction's RPC")
+
+    async def run() -> None:
+        session, other = _session(lab, "pe1"), _session(lab, "pe1")
+        try:
+            await session.connect()
+            with monkeypatch.context() as patched:
+                patched.setattr(workers, "run", no_worker)
+                assert (await session.connect()).confirmed_commit
+                await session.lock_and_discard(Datastore.CANDIDATE)
+                text = etree.tostring(_vrf(name, "65000:10")).decode()
+                await session.edit_config(text, target=Datastore.CANDIDATE)
+                await session.commit(confirmed=True, timeout=60, persist=name)
+                await session.commit_and_unlock(Datastore.CANDIDATE, persist_id=name)
+            running = await other.get_config(source=Datastore.RUNNING, subtree=_vrfs_filter())
+            assert name in etree.tostring(running).decode()
+            await other.lock(Datastore.CANDIDATE)  # unlocked with the confirming commit
+            await other.unlock(Datastore.CANDIDATE)
+        finally:
+            await other.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
+            await other.commit()
+            await session.close()
+            await other.close()
+
+    asyncio.run(run())
+
+
+@pytest.mark.lab
+def test_a_call_cancelled_while_the_session_is_busy_leaves_it_usable(lab: LabState) -> None:
+    # The session's RPC lock is held elsewhere: the call waits for it in a
+    # worker thread; cancelled meanwhile, the lock it then takes is given back.
+    async def run() -> None:
+        session = _session(lab, "pe2")
+        try:
+            await session.connect()
+            session._lock.acquire()  # another caller's RPC in progress
+            waiting = asyncio.ensure_future(session.commit())
+            await asyncio.sleep(0.05)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            session._lock.release()
+            deadline = time.monotonic() + 5
+            while not (free := session._lock.acquire(blocking=False)):
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.01)
+            session._lock.release()  # taken just now, or still held by the cancelled call
+            assert free, "the cancelled call kept the session's lock"
+            await session.lock_and_discard(Datastore.CANDIDATE)  # the session still works
+            await session.commit_and_unlock(Datastore.CANDIDATE)
+        finally:
             await session.close()
 
     asyncio.run(run())
