@@ -31,7 +31,12 @@ here) and removes it at the end.
 
 Floors and netsla alternate for a few rounds and medians are printed (the
 routers' own time varies by tens of milliseconds between runs), with the
-spread of netsla's time over the plain floor of the same round.
+spread of netsla's time over the plain floor of the same round.  Each round
+runs in the reverse order of the one before: the routers slow down over a
+run (netconfd keeps every commit's notification for replay, up to 1,000,
+and its commits take longer as that grows), so that a fixed order would
+measure netsla, last in every round, on routers a dozen commits slower than
+the plain floor, first in every round.
 
 The CPU time of each run is printed too (:mod:`lab.cpu`): netsla's process
 and every process of the routers' namespaces.  The routers share the
@@ -296,7 +301,56 @@ async def warm(bench: Bench) -> None:
     await asyncio.gather(*(bench.pool.session(r).connect() for r in ROUTERS))
 
 
-ROUNDS = 9  # floors and netsla measured alternately; medians reported
+ROUNDS = 10  # floors and netsla measured alternately, in turn first; medians reported
+
+
+def in_turn(steps: list[Callable[[], None]]) -> None:
+    """:data:`ROUNDS` rounds of ``steps``, each round in the reverse order of the one
+    before, so that the routers' slowing over a run weighs on every step alike."""
+    for number in range(ROUNDS):
+        for step in steps if number % 2 == 0 else reversed(steps):
+            step()
+
+
+FloorRun = Callable[[str, Callable[[], Awaitable[None]]], Coroutine[Any, Any, float]]
+NetslaRun = Callable[[], Coroutine[Any, Any, tuple[float, int, int]]]
+
+
+def shared_rounds(
+    bench: Bench, batched: dict[str, str], floor_run: FloorRun, netsla: NetslaRun
+) -> tuple[dict[str, list[float]], dict[str, list[float]], tuple[int, int]]:
+    """The floors' and netsla's rounds on shared cores (:func:`in_turn`): their times,
+    each router's alone, and netsla's last outcome (services applied, batches)."""
+    figures: dict[str, list[float]] = {
+        k: [] for k in ("plain", "set", "confirmed", "rpc", "netsla")
+    }
+    unvalidated = EditTestOption.SET
+    alone: dict[str, list[float]] = {name: [] for name in ROUTERS}
+    outcome: list[tuple[int, int]] = []
+
+    def measure(key: str, run: Callable[[], Awaitable[None]]) -> Callable[[], None]:
+        return lambda: figures[key].append(asyncio.run(floor_run(key, run)))
+
+    def alone_on(name: str) -> Callable[[], None]:  # as if each router had a machine of its own
+        one = functools.partial(floor, bench, {name: batched[name]}, confirmed=False)
+        return lambda: alone[name].append(asyncio.run(floor_run("alone", one)))
+
+    def netsla_round() -> None:
+        elapsed, ok, batches = asyncio.run(netsla())
+        figures["netsla"].append(elapsed)
+        outcome[:] = [(ok, batches)]
+
+    steps = [
+        measure("plain", lambda: floor(bench, batched, confirmed=False)),
+        measure("set", lambda: floor(bench, batched, confirmed=False, test_option=unvalidated)),
+        measure("confirmed", lambda: floor(bench, batched, confirmed=True)),
+        measure("rpc", lambda: rpc_floor(bench, batched)),
+        *(alone_on(name) for name in ROUTERS),
+        netsla_round,
+    ]
+    in_turn(steps)
+    ((ok, batches),) = outcome
+    return figures, alone, (ok, batches)
 
 
 def lab_part(state: Any, workdir: Path) -> None:
@@ -337,35 +391,7 @@ def lab_part(state: Any, workdir: Path) -> None:
         await bench.controller.apply(dict.fromkeys(services))  # delete: the next round starts clean
         return elapsed, sum(r.ok for r in results), batcher.batches
 
-    figures: dict[str, list[float]] = {
-        "plain": [],
-        "set": [],
-        "confirmed": [],
-        "rpc": [],
-        "netsla": [],
-    }
-    unvalidated = EditTestOption.SET
-    alone: dict[str, list[float]] = {name: [] for name in ROUTERS}
-    for _round in range(ROUNDS):
-        figures["plain"].append(
-            asyncio.run(floor_run("plain", lambda: floor(bench, batched, confirmed=False)))
-        )
-        figures["set"].append(
-            asyncio.run(
-                floor_run(
-                    "set", lambda: floor(bench, batched, confirmed=False, test_option=unvalidated)
-                )
-            )
-        )
-        figures["confirmed"].append(
-            asyncio.run(floor_run("confirmed", lambda: floor(bench, batched, confirmed=True)))
-        )
-        figures["rpc"].append(asyncio.run(floor_run("rpc", lambda: rpc_floor(bench, batched))))
-        for name in ROUTERS:  # as if each router had a machine of its own
-            one = functools.partial(floor, bench, {name: batched[name]}, confirmed=False)
-            alone[name].append(asyncio.run(floor_run("alone", one)))
-        elapsed, ok, batches = asyncio.run(netsla())
-        figures["netsla"].append(elapsed)
+    figures, alone, (ok, batches) = shared_rounds(bench, batched, floor_run, netsla)
     plain = functools.partial(floor, bench, batched, confirmed=False)
     apart = separate_rounds(
         lambda: floor_run("separate floor", plain), lambda: netsla("separate netsla")
@@ -392,7 +418,10 @@ def report(
     rate = SERVICES / elapsed
     print(f"baseline plain ncclient script: {SAMPLE} services in {base:.1f} s = {base_rate:.2f}/s")
     print(f"  (measured on a sample of {SAMPLE} services, extrapolated to {SERVICES})")
-    print(f"medians of {ROUNDS} rounds (floors and netsla alternating):")
+    print(
+        f"medians of {ROUNDS} rounds (floors and netsla alternating, each round in the "
+        "reverse order of the one before):"
+    )
     for key in ("plain", "set", "confirmed", "rpc", "netsla"):
         print(f"  {key} rounds: " + ", ".join(f"{x * 1000:.0f}" for x in figures[key]) + " ms")
     print(f"floor, one edit+commit per router: {plain_floor * 1000:.0f} ms")
@@ -408,11 +437,14 @@ def report(
     print(f"netsla: {ok}/{SERVICES} services in {elapsed:.2f} s ({batches} batch) = {rate:.0f}/s")
     print(f"netsla / baseline: {rate / base_rate:.0f}x  (target >= 100x)")
     print(f"netsla time / floor (plain commit): {elapsed / plain_floor:.2f}  (target < 1.5)")
-    paired = sorted(n / p for n, p in zip(figures["netsla"], figures["plain"], strict=True))
+    rounds = [n / p for n, p in zip(figures["netsla"], figures["plain"], strict=True)]
+    paired = sorted(rounds)
     print(
         f"  per round (netsla over the plain floor of its own round): {paired[0]:.2f} to "
         f"{paired[-1]:.2f}, median {statistics.median(paired):.2f}; "
-        f"{sum(r < 1.5 for r in paired)} of {len(paired)} rounds under 1.5"
+        f"{sum(r < 1.5 for r in paired)} of {len(paired)} rounds under 1.5; median "
+        f"{statistics.median(rounds[0::2]):.2f} in the rounds where netsla ran last, "
+        f"{statistics.median(rounds[1::2]):.2f} where it ran first"
     )
     print(f"netsla time / floor (edit with test-option set): {elapsed / set_floor:.2f}")
     print(f"netsla time / floor (confirmed commit): {elapsed / confirmed_floor:.2f}")
@@ -521,9 +553,12 @@ def separate_rounds(
     if cores() < 2:
         return apart
     with separate_cores(LAB, ROUTERS):
-        for _round in range(ROUNDS):
-            apart["separate floor"].append(asyncio.run(floor_run()))
-            apart["separate netsla"].append(asyncio.run(netsla())[0])
+        in_turn(
+            [
+                lambda: apart["separate floor"].append(asyncio.run(floor_run())),
+                lambda: apart["separate netsla"].append(asyncio.run(netsla())[0]),
+            ]
+        )
     return apart
 
 
