@@ -34,15 +34,20 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    bindparam,
     delete,
-    insert,
     select,
-    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controller.store import Base
+from controller.store.bulk import (
+    chunks,
+    delete_tuples,
+    insert_tuples,
+    select_in,
+    table_of,
+    update_tuples,
+)
 from controller.store.slarecords import (
     AlarmChangeRecord,
     AlarmRecord,
@@ -60,32 +65,6 @@ from controller.store.slarecords import (
 
 _NAME = 200
 _PATH = 400
-_CHUNK = 500  # bound on IN-list sizes
-
-
-def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
-    ordered = sorted(set(items))
-    for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start : start + _CHUNK]
-
-
-def _insert_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Core executemany insert: skips the ORM's per-row bookkeeping."""
-    table: Table = model.__table__
-    session.execute(insert(table), rows)
-
-
-def _update_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Core executemany update of rows keyed by ``service_id`` (their other keys are set)."""
-    table: Table = model.__table__
-    columns = [c for c in rows[0] if c != "service_id"]
-    statement = (
-        update(table)
-        .where(table.c.service_id == bindparam("key_"))
-        .values({c: bindparam(f"{c}_") for c in columns})
-    )
-    params = [{f"{c}_": r[c] for c in columns} | {"key_": r["service_id"]} for r in rows]
-    session.execute(statement, params)
 
 
 class SlaTemplateRow(Base):
@@ -203,35 +182,41 @@ class SlaRepository:
         self.bind_many([binding])
 
     def bind_many(self, bindings: Sequence[Binding]) -> None:
-        """Create or replace bindings (an existing one keeps ``since_us``) in three statements."""
-        ids = [b.service_id for b in bindings]
-        existing: set[str] = set()
-        for chunk in _chunks(ids):
-            query = select(SlaBindingRow.service_id).where(SlaBindingRow.service_id.in_(chunk))
-            existing.update(self.session.scalars(query))
-        rows = [
-            {
-                "service_id": b.service_id,
-                "customer": b.customer,
-                "template": b.template,
-                "accesses": accesses_json(b.accesses),
-            }
-            for b in bindings
-        ]
-        new = [r | {"since_us": b.since_us} for r, b in zip(rows, bindings, strict=True)]
-        added = [r for r in new if r["service_id"] not in existing]
-        changed = [r for r in rows if r["service_id"] in existing]
-        if added:
-            _insert_many(self.session, SlaBindingRow, added)
-        if changed:
-            _update_many(self.session, SlaBindingRow, changed)
+        """Create or replace bindings (an existing one keeps ``since_us``) in three statements.
+
+        Through :mod:`controller.store.bulk` (plain texts and tuples): an apply
+        binds each of its services.
+        """
+        table = table_of(SlaBindingRow)
+        existing = self._present(table, [b.service_id for b in bindings])
+        added: list[tuple[str, str, str, str, int]] = []
+        changed: list[tuple[str, str, str, str]] = []
+        for b in bindings:
+            values = (b.customer, b.template, accesses_json(b.accesses))
+            if b.service_id in existing:
+                changed.append((*values, b.service_id))
+            else:
+                added.append((b.service_id, *values, b.since_us))
+        columns = ("service_id", "customer", "template", "accesses", "since_us")
+        insert_tuples(self.session, table, columns, added)
+        update_tuples(self.session, table, columns[1:4], changed, key=columns[:1])
+
+    def _present(self, table: Table, service_ids: Sequence[str]) -> set[str]:
+        """Which of ``service_ids`` have a row in ``table`` (keyed by service_id)."""
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(service_ids))):
+            rows = select_in(
+                self.session, table, ("service_id",), where=[], column="service_id", values=chunk
+            )
+            found.update(service_id for (service_id,) in rows)
+        return found
 
     def unbind(self, service_id: str) -> None:
         self.unbind_many([service_id])
 
     def unbind_many(self, service_ids: Sequence[str]) -> None:
-        for chunk in _chunks(service_ids):
-            self.session.execute(delete(SlaBindingRow).where(SlaBindingRow.service_id.in_(chunk)))
+        keys = [(s,) for s in sorted(set(service_ids))]
+        delete_tuples(self.session, table_of(SlaBindingRow), ("service_id",), keys)
 
     def bindings_of(self, service_ids: Iterable[str]) -> list[Binding]:
         """The bindings of these services (those that have one)."""
@@ -321,13 +306,17 @@ class SlaRepository:
         )
 
     def orders_of(self, service_ids: Sequence[str]) -> dict[str, OrderRecord]:
-        """The orders of these services (those that have one), read in one query."""
+        """The orders of these services (those that have one), a query per 500."""
         out: dict[str, OrderRecord] = {}
-        for chunk in _chunks(service_ids):
-            rows = self.session.execute(
-                select(
-                    SlaOrderRow.service_id, SlaOrderRow.ordered_us, SlaOrderRow.delivered_us
-                ).where(SlaOrderRow.service_id.in_(chunk))
+        columns = ("service_id", "ordered_us", "delivered_us")
+        for chunk in chunks(sorted(set(service_ids))):
+            rows = select_in(
+                self.session,
+                table_of(SlaOrderRow),
+                columns,
+                where=[],
+                column="service_id",
+                values=chunk,
             )
             out.update(
                 {s: OrderRecord(service_id=s, ordered_us=o, delivered_us=d) for s, o, d in rows}
@@ -346,17 +335,18 @@ class SlaRepository:
     def put_orders(self, orders: Sequence[OrderRecord], *, stored: Iterable[str]) -> None:
         """Write orders in at most two statements; ``stored``: ids that already have a row."""
         known = set(stored)
-        rows = [
-            {"service_id": o.service_id, "ordered_us": o.ordered_us}
-            | {"delivered_us": o.delivered_us}
+        table = table_of(SlaOrderRow)
+        columns = ("service_id", "ordered_us", "delivered_us")
+        added = [
+            (o.service_id, o.ordered_us, o.delivered_us)
             for o in orders
+            if o.service_id not in known
         ]
-        added = [r for r in rows if r["service_id"] not in known]
-        changed = [r for r in rows if r["service_id"] in known]
-        if added:
-            _insert_many(self.session, SlaOrderRow, added)
-        if changed:
-            _update_many(self.session, SlaOrderRow, changed)
+        changed = [
+            (o.ordered_us, o.delivered_us, o.service_id) for o in orders if o.service_id in known
+        ]
+        insert_tuples(self.session, table, columns, added)
+        update_tuples(self.session, table, columns[1:], changed, key=columns[:1])
 
     # --- results -----------------------------------------------------------
 

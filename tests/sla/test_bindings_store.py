@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from live_helpers import repository, sqlite_store
+import pytest
+from live_helpers import repository
 
 from controller.sla import orders
 from controller.store.slarecords import Access, Binding
+from tests.stores import DATABASES, opened
 
 
 def _binding(service_id: str, template: str, since_us: int) -> Binding:
@@ -21,8 +23,9 @@ def _binding(service_id: str, template: str, since_us: int) -> Binding:
     )
 
 
-def test_bindings_in_bulk_keep_their_first_time(tmp_path: Path) -> None:
-    with sqlite_store(tmp_path) as store:
+@pytest.mark.parametrize("kind", DATABASES)
+def test_bindings_in_bulk_keep_their_first_time(kind: str, tmp_path: Path) -> None:
+    with opened(kind, tmp_path) as store:
         with store.session() as session:
             orders.bind_many(session, [_binding("a", "gold", 10), _binding("b", "gold", 10)])
         with store.session() as session:

@@ -17,6 +17,7 @@ from controller.sla.metrics import Metric
 from controller.sla.orders import to_us
 from controller.store.availability import AvailabilityRepository, EventKind
 from controller.store.slarecords import Access, Binding
+from tests.stores import DATABASES, opened
 
 MIN = 60_000_000
 BINDING = Binding(
@@ -156,9 +157,10 @@ def test_orders_keep_first_submission_and_first_delivery(tmp_path: Path) -> None
     assert report.metrics[Metric.PROVISIONING_DAYS] == Fraction(7, 2)  # 2nd 00:00 to 5th 12:00
 
 
-def test_orders_of_many_services_in_one_call(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", DATABASES)
+def test_orders_of_many_services_in_one_call(kind: str, tmp_path: Path) -> None:
     day = datetime(2026, 11, 2, tzinfo=UTC)
-    with sqlite_store(tmp_path) as store:
+    with opened(kind, tmp_path) as store:
         with store.session() as session:
             orders.record_ordered_many(session, service_ids=["a", "b"], at=day)
             orders.record_delivered_many(session, service_ids=["a"], at=day.replace(day=3))
