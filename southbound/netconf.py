@@ -436,6 +436,15 @@ class NetconfSession:
             raise TimeoutExpiredError("no rpc-reply in time") from None
         _check(rpc)
 
+    async def _exchange(self, operation: str, cls: type[RPC], *args: Any, **kwargs: Any) -> None:
+        """One RPC sent from the event loop and its reply awaited, the device held meanwhile."""
+        mgr = await self._held()
+        try:
+            with self._errors(operation, drop=self._drop_soon):
+                await self._reply_of(self._send(mgr, cls, *args, **kwargs))
+        finally:
+            self._lock.release()
+
     async def connect(self) -> Capabilities:
         mgr = self._manager
         if mgr is None or not mgr.connected:
@@ -507,20 +516,14 @@ class NetconfSession:
 
             await workers.run(self._run, "edit-config", call)
             return
-        mgr = await self._held()
-        try:
-            with self._errors("edit-config", drop=self._drop_soon):
-                editing = self._send(
-                    mgr,
-                    EditConfigText,
-                    config,
-                    target=target.value,
-                    test_option=test,
-                    error_option=option,
-                )
-                await self._reply_of(editing)
-        finally:
-            self._lock.release()
+        await self._exchange(
+            "edit-config",
+            EditConfigText,
+            config,
+            target=target.value,
+            test_option=test,
+            error_option=option,
+        )
 
     async def commit(
         self,
@@ -531,20 +534,14 @@ class NetconfSession:
         persist_id: str | None = None,
     ) -> None:
         """RFC 6241, Section 8.4.5: a confirmed commit, a confirming commit, or a plain one."""
-        mgr = await self._held()
-        try:
-            with self._errors("commit", drop=self._drop_soon):
-                committing = self._send(
-                    mgr,
-                    Commit,
-                    confirmed=confirmed,
-                    timeout=None if timeout is None else str(timeout),
-                    persist=persist,
-                    persist_id=persist_id,
-                )
-                await self._reply_of(committing)
-        finally:
-            self._lock.release()
+        await self._exchange(
+            "commit",
+            Commit,
+            confirmed=confirmed,
+            timeout=None if timeout is None else str(timeout),
+            persist=persist,
+            persist_id=persist_id,
+        )
 
     async def commit_and_unlock(
         self, datastore: Datastore, *, persist_id: str | None = None

@@ -97,6 +97,14 @@ def _session(lab: LabState, router: str) -> NetconfSession:
     return NetconfSession(device=inventory.devices[router], inventory=inventory)
 
 
+async def _remove_and_close(vrf: str, session: NetconfSession, *others: NetconfSession) -> None:
+    """Remove VRF ``vrf`` through ``session`` (committed), then close every session."""
+    await session.edit_config(_vrf(vrf, "", remove=True), target=Datastore.CANDIDATE)
+    await session.commit()
+    for each in (session, *others):
+        await each.close()
+
+
 LONG_TICK = 20.0  # seconds: a request left in ncclient's queue would wait about this long
 
 
@@ -124,9 +132,7 @@ def test_rpcs_do_not_wait_for_the_session_threads_tick(
         try:
             return session.framing, await _slowest_s(edit_commit), await _slowest_s(get_config)
         finally:
-            await session.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
-            await session.commit()
-            await session.close()
+            await _remove_and_close(name, session)
 
     framing, edit_s, get_s = asyncio.run(run())
     assert framing is Framing.CHUNKED  # netconfd and ncclient both speak base:1.1
@@ -187,10 +193,7 @@ def test_commit_and_unlock_sends_the_unlock_behind_the_commit_whatever_the_commi
             await other.lock(Datastore.CANDIDATE)  # released though the commit was refused
             await other.unlock(Datastore.CANDIDATE)
         finally:
-            await other.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
-            await other.commit()
-            await session.close()
-            await other.close()
+            await _remove_and_close(name, other, session)
 
     asyncio.run(run())
 
@@ -261,9 +264,7 @@ def test_an_edit_given_as_text_is_sent_as_it_is_and_a_refused_one_says_why(lab: 
             assert refused.value.operation == "edit-config"
         finally:
             await session.discard_changes()
-            await session.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
-            await session.commit()
-            await session.close()
+            await _remove_and_close(name, session)
 
     asyncio.run(run())
 
@@ -294,10 +295,7 @@ def test_a_transactions_rpcs_on_an_open_session_need_no_worker_thread(
             await other.lock(Datastore.CANDIDATE)  # unlocked with the confirming commit
             await other.unlock(Datastore.CANDIDATE)
         finally:
-            await other.edit_config(_vrf(name, "", remove=True), target=Datastore.CANDIDATE)
-            await other.commit()
-            await session.close()
-            await other.close()
+            await _remove_and_close(name, other, session)
 
     asyncio.run(run())
 
