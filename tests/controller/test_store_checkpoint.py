@@ -9,6 +9,7 @@ it (each has its own engine, connections and thread).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,9 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from controller.store import Store, WalCheckpointer, WalFrames, open_store
+import controller.store
+from controller.store import PAGE_SIZE, Store, WalCheckpointer, WalFrames, open_store
 
-PAGE = 4096
+PAGE = PAGE_SIZE  # each test's database is new: it has netsla's page size
 FRAME = 24 + PAGE  # a WAL frame: its header and one page
 NEVER = 10**9  # a threshold no test reaches: the thread never checkpoints before close()
 
@@ -189,3 +191,29 @@ def test_no_thread_for_memory_or_postgresql() -> None:
     finally:
         memory.close()
         postgres.close()
+
+
+def page_size(database: Path) -> int:
+    with sqlite3.connect(database) as connection:
+        size: int = connection.execute("PRAGMA page_size").fetchone()[0]
+    return size
+
+
+def test_a_new_database_gets_netslas_page_size_and_an_old_one_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    open_store(f"sqlite:///{new}").close()
+    with monkeypatch.context() as earlier:  # a database made before netsla chose its page size
+        earlier.setattr(controller.store, "PAGE_SIZE", 4096)
+        open_store(f"sqlite:///{old}").close()
+    assert (page_size(new), page_size(old)) == (PAGE_SIZE, 4096)
+    store = open_store(f"sqlite:///{old}")
+    try:
+        with store.session() as session:
+            session.execute(text("CREATE TABLE scratch (body BLOB)"))
+            session.execute(text("INSERT INTO scratch VALUES (zeroblob(100000))"))
+            session.commit()
+    finally:
+        store.close()
+    assert page_size(old) == 4096
