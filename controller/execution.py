@@ -190,12 +190,14 @@ def open_transaction(
     pushes: Mapping[str, Push],
     services: Services | Callable[[], Services],
     rollback_of: int | None = None,
+    also: OnSession | None = None,
 ) -> PendingEntry:
     """Open the journal entry (state prepared) and lease its devices, in ``session``.
 
     ``session``'s unit of work is handed over: rolled back and closed here
     on error (:class:`DeviceBusy`), else completed by :func:`execute`
-    (``services``, if a callable, is called then, in a worker thread).
+    (``services``, if a callable, is called then, in a worker thread, and
+    so is ``also``: writes of the planning's unit that no device waits for).
     """
     journal = Journal(session)
     try:
@@ -208,6 +210,8 @@ def open_transaction(
     devices = {d: (p.forward, p.reverse) for d, p in pushes.items()}
 
     def rest(_session: Session) -> None:
+        if also is not None:
+            also(session)
         journal.add(tx, devices=devices, services=services() if callable(services) else services)
 
     return PendingEntry(session, tx, rest)

@@ -18,7 +18,7 @@ from lxml import etree
 from controller.diff import Edit
 from controller.footprint import DevicePlan, plan_device
 from controller.jsontext import dumps
-from controller.pools import DEFAULT_POOLS, PoolRange, allocate_many
+from controller.pools import DEFAULT_POOLS, Key, PoolRange, allocate_many, reserve_many
 from controller.render import platform, render_service
 from controller.render.l3sm import Service
 from controller.render.resources import PoolName, ProbeProfile
@@ -55,6 +55,9 @@ class ChangePlan:
     devices: dict[str, DeviceWork] = field(default_factory=dict)
     footprints: dict[str, dict[str, Config]] = field(default_factory=dict)
     stored: dict[str, str] = field(default_factory=dict)  # stored text of ``before``
+    # The pool keys each service holds, when the planning left them to be held
+    # later in its unit of work (plan_change's ``hold``; see hold_planned).
+    holds: dict[str, list[Key]] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -82,11 +85,16 @@ def plan_change(
     platforms: Mapping[str, str],
     sla: Mapping[str, ProbeProfile],
     pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
+    hold: bool = True,
 ) -> ChangePlan:
     """Plan putting each service in ``changes`` in its new state (None: deleted).
 
     Allocations are made (or released) in ``repo``'s session; the caller
-    commits them or undoes them with :func:`restore_holdings`.
+    commits them or undoes them with :func:`restore_holdings`.  Without
+    ``hold`` the services' holds of their values are not written yet: the
+    caller writes them (:func:`hold_planned`) in the same unit of work
+    before it commits (a dry run never does), so that the planning, which
+    the devices wait for, does not.
     """
     plan = ChangePlan()
     ids = sorted(changes)
@@ -95,7 +103,10 @@ def plan_change(
     gone = [s for s in ids if changes[s] is None]
     repo.release_many(gone)
     kept = [service for s in ids if (service := changes[s]) is not None]
-    resources = allocate_many(repo, kept, pools=pools)
+    if hold:
+        resources = allocate_many(repo, kept, pools=pools)
+    else:
+        resources, plan.holds = reserve_many(repo, kept, pools=pools)
     for service_id in ids:
         row = rows.get(service_id)
         plan.before[service_id] = None if row is None else _loads(row.document)
@@ -152,6 +163,11 @@ def record(repo: ServiceRepository, plan: ChangePlan, *, tx: int | None) -> None
         if (text := plan.after_text(s)) is not None
     }
     repo.put_services(kept, tx)
+
+
+def hold_planned(repo: ServiceRepository, plan: ChangePlan) -> None:
+    """Write the holds a planning without ``hold`` left to be written (a no-op otherwise)."""
+    repo.hold_many(plan.holds)
 
 
 def restore_holdings(

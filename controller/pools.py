@@ -125,6 +125,21 @@ def allocate_many(
     requests' order (pool, scope, owner), each (pool, scope) from its
     highest value up.
     """
+    resources, holds = reserve_many(repo, services, pools=pools)
+    if hold:
+        repo.hold_many(holds)
+    return resources
+
+
+def reserve_many(
+    repo: ServiceRepository,
+    services: Sequence[Service],
+    *,
+    pools: Mapping[PoolName, PoolRange] = DEFAULT_POOLS,
+) -> tuple[dict[str, Resources], dict[str, list[Key]]]:
+    """:func:`allocate_many` without the holds: the values, and the keys each
+    service is to hold (``repo.hold_many`` of them, in the same unit of work,
+    before it commits)."""
     wanted = {
         s.service_id: [(r, (str(r.pool), r.scope, r.owner)) for r in resource_requests(s)]
         for s in services
@@ -137,15 +152,14 @@ def allocate_many(
             missing.setdefault(key[:2], []).append(key[2])
     if missing:
         found.update(_take(repo, missing, pools))
-    if hold:
-        repo.hold_many({s: [key for _, key in pairs] for s, pairs in wanted.items()})
-    return {
+    resources = {
         s.service_id: Resources(
             values={r: found[key] for r, key in wanted[s.service_id]},
             topologies={s.vpn.vpn_id: s.vpn.topology},
         )
         for s in services
     }
+    return resources, {s: [key for _, key in pairs] for s, pairs in wanted.items()}
 
 
 def allocate(

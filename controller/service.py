@@ -31,7 +31,7 @@ from controller.execution import (
     recover,
 )
 from controller.journal import Journal, TxState
-from controller.planner import ChangePlan, plan_change, record, restore_holdings
+from controller.planner import ChangePlan, hold_planned, plan_change, record, restore_holdings
 from controller.pools import DEFAULT_POOLS, PoolRange, allocate, release_all
 from controller.render.l3sm import Service, services_from_document
 from controller.render.resources import PoolName, ProbeProfile
@@ -168,22 +168,30 @@ class Controller:
         probes = {**self.sla, **catalog.probe_profiles()}
         session = new_unit(self.store)
         entry = None
+        ordered_at = now()  # first submission = order time (ITU-T E.800 provisioning)
+        submitted = [s for s, service in changes.items() if service is not None]
         try:
-            if not dry_run:  # first submission = order time (ITU-T E.800 provisioning)
+            if not dry_run:
                 hold_devices(session, _devices_of_change(ServiceRepository(session), changes))
-                submitted = [s for s, service in changes.items() if service is not None]
-                record_ordered_many(session, service_ids=submitted, at=now())
             plan = plan_change(
                 ServiceRepository(session),
                 changes,
                 platforms=self.platforms,
                 sla=probes,
                 pools=self.pools,
+                hold=False,
             )
             if dry_run:
                 session.rollback()
                 return Outcome(transaction=None, plan=plan, dry_run=True)
+
+            def unwaited(session: Session) -> None:
+                """The unit's writes no device waits for: holds and order times."""
+                hold_planned(ServiceRepository(session), plan)
+                record_ordered_many(session, service_ids=submitted, at=ordered_at)
+
             if not plan.changed:  # nothing to send: record the documents, journal nothing
+                unwaited(session)
                 self._record(session, plan, tx=None, catalog=catalog)
                 session.commit()
                 return Outcome(transaction=None, plan=plan)
@@ -197,6 +205,7 @@ class Controller:
                 pushes=pushes,
                 services=plan.services_json,
                 rollback_of=rollback_of,
+                also=unwaited,
             )
         except BaseException:
             session.rollback()

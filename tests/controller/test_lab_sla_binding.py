@@ -48,8 +48,13 @@ def test_apply_binds_services_with_the_probes_on_their_routers(
             names = sorted(entry["name"] for entry in repo.template_entries())
             tiers = sorted(entry["name"] for entry in repo.catalog_entries("tier"))
             customers = repo.catalog_entries("customer")
+            order = repo.order("acme-corp")
     finally:
         store.close()
+    # Time to provide (ITU-T E.800): ordered when first submitted, delivered
+    # when its transaction committed on every device, tens of ms later.
+    assert order is not None and order.delivered_us is not None
+    assert 0 < order.delivered_us - order.ordered_us < 60_000_000
     assert (binding.service_id, binding.customer, binding.template) == ("acme-corp", "acme", "gold")
     assert names == tiers == ["bronze", "gold", "silver"]
     assert [(c["name"], c["tier"]) for c in customers] == [("acme", "gold")]
