@@ -209,9 +209,9 @@ def open_transaction(
         raise
     devices = {d: (p.forward, p.reverse) for d, p in pushes.items()}
 
-    def rest(_session: Session) -> None:
+    def rest(unit: Session) -> None:  # ``session``, in the worker thread that completes it
         if also is not None:
-            also(session)
+            also(unit)
         journal.add(tx, devices=devices, services=services() if callable(services) else services)
 
     return PendingEntry(session, tx, rest)
