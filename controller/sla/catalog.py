@@ -226,8 +226,7 @@ def stored_catalog(session: Session, service_ids: Iterable[str]) -> SlaCatalog:
     """
     repo = SlaRepository(session)
     templates = {entry["name"]: entry for entry in repo.template_entries()}
-    bound = {b.service_id: b.template for b in repo.bindings_of(service_ids)}
-    return SlaCatalog(templates=templates, bound=bound)
+    return SlaCatalog(templates=templates, bound=repo.bound_templates(service_ids))
 
 
 def probes_of(service: Service, access: ServiceAccess, footprint: Config) -> tuple[str, ...]:

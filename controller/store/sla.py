@@ -218,6 +218,22 @@ class SlaRepository:
         keys = [(s,) for s in sorted(set(service_ids))]
         delete_tuples(self.session, table_of(SlaBindingRow), ("service_id",), keys)
 
+    def bound_templates(self, service_ids: Iterable[str]) -> dict[str, str]:
+        """The SLA template each of these services is bound to (those that are)."""
+        out: dict[str, str] = {}
+        table = table_of(SlaBindingRow)
+        for chunk in chunks(sorted(set(service_ids))):
+            rows = select_in(
+                self.session,
+                table,
+                ("service_id", "template"),
+                where=[],
+                column="service_id",
+                values=chunk,
+            )
+            out.update({service_id: template for service_id, template in rows})
+        return out
+
     def bindings_of(self, service_ids: Iterable[str]) -> list[Binding]:
         """The bindings of these services (those that have one)."""
         query = select(SlaBindingRow).where(SlaBindingRow.service_id.in_(list(service_ids)))
