@@ -16,10 +16,9 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy.orm import Session
 
 from controller.store.bulk import (
-    chunks,
     delete_tuples,
     insert_tuples,
-    select_in,
+    select_among,
     select_where,
     table_of,
 )
@@ -47,16 +46,15 @@ class AllocationRepository:
         """Values of the given (pool, scope, owner) keys that exist."""
         out: dict[Key, int] = {}
         for (pool, scope), owners in _by_scope(keys).items():
-            for chunk in chunks(sorted(set(owners))):
-                rows = select_in(
-                    self.session,
-                    _ALLOCATION,
-                    ("owner", "value"),
-                    where=[("pool", pool), ("scope", scope)],
-                    column="owner",
-                    values=chunk,
-                )
-                out.update({(pool, scope, o): v for o, v in rows})
+            rows = select_among(
+                self.session,
+                _ALLOCATION,
+                ("owner", "value"),
+                where=[("pool", pool), ("scope", scope)],
+                column="owner",
+                values=owners,
+            )
+            out.update({(pool, scope, o): v for o, v in rows})
         return out
 
     def highest(self, pool: str, scope: str) -> int | None:
@@ -117,17 +115,16 @@ class AllocationRepository:
         """Delete the allocations among ``keys`` that no service holds any more."""
         free: list[Key] = []
         for (pool, scope), owners in _by_scope(keys).items():
-            for chunk in chunks(owners):
-                rows = select_in(
-                    self.session,
-                    _HOLDER,
-                    ("owner",),
-                    where=[("pool", pool), ("scope", scope)],
-                    column="owner",
-                    values=chunk,
-                )
-                still = {owner for (owner,) in rows}
-                free.extend((pool, scope, o) for o in chunk if o not in still)
+            rows = select_among(
+                self.session,
+                _HOLDER,
+                ("owner",),
+                where=[("pool", pool), ("scope", scope)],
+                column="owner",
+                values=owners,
+            )
+            still = {owner for (owner,) in rows}
+            free.extend((pool, scope, o) for o in owners if o not in still)
         delete_tuples(self.session, _ALLOCATION, ("pool", "scope", "owner"), free)
 
     def holdings(self, service_id: str) -> list[Key]:
@@ -135,15 +132,14 @@ class AllocationRepository:
 
     def holdings_many(self, service_ids: list[str]) -> dict[str, list[Key]]:
         out: dict[str, list[Key]] = {}
-        for chunk in chunks(sorted(set(service_ids))):
-            rows = select_in(
-                self.session,
-                _HOLDER,
-                ("service_id", "pool", "scope", "owner"),
-                where=[],
-                column="service_id",
-                values=chunk,
-            )
-            for service_id, pool, scope, owner in rows:
-                out.setdefault(service_id, []).append((pool, scope, owner))
+        rows = select_among(
+            self.session,
+            _HOLDER,
+            ("service_id", "pool", "scope", "owner"),
+            where=[],
+            column="service_id",
+            values=service_ids,
+        )
+        for service_id, pool, scope, owner in rows:
+            out.setdefault(service_id, []).append((pool, scope, owner))
         return out

@@ -16,7 +16,7 @@ The upserts use ``INSERT ... ON CONFLICT (key) DO UPDATE``, which SQLite
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Dialect, Table, text
@@ -155,6 +155,23 @@ def select_in(
     size = 1 << (len(values) - 1).bit_length()
     padded = [*values, *[values[-1]] * (size - len(values))]
     return _select(session, table, columns, where=where, among=(column, padded))
+
+
+def select_among(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: Sequence[tuple[str, Any]],
+    column: str,
+    values: Iterable[Any],
+) -> list[Sequence[Any]]:
+    """:func:`select_in` over any number of ``values`` (duplicates ignored): one
+    statement per :func:`chunks` slice of them, in sorted order; every slice's rows."""
+    found: list[Sequence[Any]] = []
+    for chunk in chunks(sorted(set(values))):
+        found.extend(select_in(session, table, columns, where=where, column=column, values=chunk))
+    return found
 
 
 def select_where(

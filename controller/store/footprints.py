@@ -33,7 +33,7 @@ from controller.store.bulk import (
     chunks,
     delete_tuples,
     driver_value,
-    select_in,
+    select_among,
     select_where,
     table_of,
     update_tuples,
@@ -196,18 +196,15 @@ class ServiceRepository(AllocationRepository):
         return {NodeId.parse(node): _load(leaves) for node, leaves in rows}
 
     def device_nodes(self, name: str, nodes: Iterable[NodeId]) -> dict[NodeId, Leaves]:
-        out: dict[NodeId, Leaves] = {}
-        for chunk in chunks(sorted({n.text() for n in nodes})):
-            rows = select_in(
-                self.session,
-                table_of(DeviceNodeRow),
-                ("node", "leaves"),
-                where=[("device", name)],
-                column="node",
-                values=chunk,
-            )
-            out.update({NodeId.parse(node): _load(leaves) for node, leaves in rows})
-        return out
+        rows = select_among(
+            self.session,
+            table_of(DeviceNodeRow),
+            ("node", "leaves"),
+            where=[("device", name)],
+            column="node",
+            values=[n.text() for n in nodes],
+        )
+        return {NodeId.parse(node): _load(leaves) for node, leaves in rows}
 
     def replace_device_config(self, name: str, platform: str, config: Config) -> None:
         """Adopt ``config`` as what the device holds (sync-from)."""
@@ -268,18 +265,17 @@ class ServiceRepository(AllocationRepository):
     def shares(self, device: str, nodes: Iterable[NodeId]) -> dict[NodeId, list[Share]]:
         """The grouped contributions of ``nodes`` (one row per distinct contribution)."""
         out: dict[NodeId, list[Share]] = {}
-        for chunk in chunks(sorted({n.text() for n in nodes})):
-            rows = select_in(
-                self.session,
-                table_of(FootprintShareRow),
-                ("node", "leaves", "holders", "baseline"),
-                where=[("device", device)],
-                column="node",
-                values=chunk,
-            )
-            for node, leaves, holders, baseline in rows:  # baseline: 0/1 from SQLite's driver
-                share = Share(_load(leaves), holders, baseline=bool(baseline))
-                out.setdefault(NodeId.parse(node), []).append(share)
+        rows = select_among(
+            self.session,
+            table_of(FootprintShareRow),
+            ("node", "leaves", "holders", "baseline"),
+            where=[("device", device)],
+            column="node",
+            values=[n.text() for n in nodes],
+        )
+        for node, leaves, holders, baseline in rows:  # baseline: 0/1 from SQLite's driver
+            share = Share(_load(leaves), holders, baseline=bool(baseline))
+            out.setdefault(NodeId.parse(node), []).append(share)
         return out
 
     def footprint(self, owner: str) -> dict[str, Config]:
@@ -289,17 +285,16 @@ class ServiceRepository(AllocationRepository):
     def footprints(self, owners: list[str]) -> dict[str, dict[str, Config]]:
         """Per owner and device, what each of ``owners`` contributes."""
         out: dict[str, dict[str, Config]] = {}
-        for chunk in chunks(sorted(set(owners))):
-            rows = select_in(
-                self.session,
-                table_of(FootprintRow),
-                ("owner", "device", "node", "leaves"),
-                where=[],
-                column="owner",
-                values=chunk,
-            )
-            for owner, device, node, leaves in rows:
-                out.setdefault(owner, {}).setdefault(device, {})[NodeId.parse(node)] = _load(leaves)
+        rows = select_among(
+            self.session,
+            table_of(FootprintRow),
+            ("owner", "device", "node", "leaves"),
+            where=[],
+            column="owner",
+            values=owners,
+        )
+        for owner, device, node, leaves in rows:
+            out.setdefault(owner, {}).setdefault(device, {})[NodeId.parse(node)] = _load(leaves)
         return out
 
     def set_claims(

@@ -41,10 +41,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controller.store import Base
 from controller.store.bulk import (
-    chunks,
     delete_tuples,
     insert_tuples,
-    select_in,
+    select_among,
     table_of,
     update_tuples,
 )
@@ -65,6 +64,13 @@ from controller.store.slarecords import (
 
 _NAME = 200
 _PATH = 400
+
+
+def _of_services(
+    session: Session, table: Table, columns: Sequence[str], service_ids: Iterable[str]
+) -> list[Sequence[Any]]:
+    """``columns`` of the rows of ``table`` (keyed by service_id) of these services."""
+    return select_among(session, table, columns, where=[], column="service_id", values=service_ids)
 
 
 class SlaTemplateRow(Base):
@@ -188,7 +194,8 @@ class SlaRepository:
         binds each of its services.
         """
         table = table_of(SlaBindingRow)
-        existing = self._present(table, [b.service_id for b in bindings])
+        ids = [b.service_id for b in bindings]
+        existing = {s for (s,) in _of_services(self.session, table, ("service_id",), ids)}
         added: list[tuple[str, str, str, str, int]] = []
         changed: list[tuple[str, str, str, str]] = []
         for b in bindings:
@@ -201,16 +208,6 @@ class SlaRepository:
         insert_tuples(self.session, table, columns, added)
         update_tuples(self.session, table, columns[1:4], changed, key=columns[:1])
 
-    def _present(self, table: Table, service_ids: Sequence[str]) -> set[str]:
-        """Which of ``service_ids`` have a row in ``table`` (keyed by service_id)."""
-        found: set[str] = set()
-        for chunk in chunks(sorted(set(service_ids))):
-            rows = select_in(
-                self.session, table, ("service_id",), where=[], column="service_id", values=chunk
-            )
-            found.update(service_id for (service_id,) in rows)
-        return found
-
     def unbind(self, service_id: str) -> None:
         self.unbind_many([service_id])
 
@@ -220,19 +217,9 @@ class SlaRepository:
 
     def bound_templates(self, service_ids: Iterable[str]) -> dict[str, str]:
         """The SLA template each of these services is bound to (those that are)."""
-        out: dict[str, str] = {}
         table = table_of(SlaBindingRow)
-        for chunk in chunks(sorted(set(service_ids))):
-            rows = select_in(
-                self.session,
-                table,
-                ("service_id", "template"),
-                where=[],
-                column="service_id",
-                values=chunk,
-            )
-            out.update({service_id: template for service_id, template in rows})
-        return out
+        rows = _of_services(self.session, table, ("service_id", "template"), service_ids)
+        return {service_id: template for service_id, template in rows}
 
     def bindings_of(self, service_ids: Iterable[str]) -> list[Binding]:
         """The bindings of these services (those that have one)."""
@@ -323,21 +310,9 @@ class SlaRepository:
 
     def orders_of(self, service_ids: Sequence[str]) -> dict[str, OrderRecord]:
         """The orders of these services (those that have one), a query per 500."""
-        out: dict[str, OrderRecord] = {}
         columns = ("service_id", "ordered_us", "delivered_us")
-        for chunk in chunks(sorted(set(service_ids))):
-            rows = select_in(
-                self.session,
-                table_of(SlaOrderRow),
-                columns,
-                where=[],
-                column="service_id",
-                values=chunk,
-            )
-            out.update(
-                {s: OrderRecord(service_id=s, ordered_us=o, delivered_us=d) for s, o, d in rows}
-            )
-        return out
+        rows = _of_services(self.session, table_of(SlaOrderRow), columns, service_ids)
+        return {s: OrderRecord(service_id=s, ordered_us=o, delivered_us=d) for s, o, d in rows}
 
     def put_order(self, order: OrderRecord) -> None:
         self.session.merge(
