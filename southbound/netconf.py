@@ -32,7 +32,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -376,8 +376,8 @@ class NetconfSession:
         """The open session's manager, with the device's RPC lock taken for the caller.
 
         Taken at once when the session is open and idle; otherwise a worker
-        thread waits for the lock and opens the session.  The caller
-        releases the lock (``self._lock.release()``) when its replies are in.
+        thread waits for the lock and opens the session.  Used through
+        :meth:`_holding`, which releases the lock when the replies are in.
         """
         mgr = self._manager
         if mgr is not None and mgr.connected and self._lock.acquire(blocking=False):
@@ -436,14 +436,20 @@ class NetconfSession:
             raise TimeoutExpiredError("no rpc-reply in time") from None
         _check(rpc)
 
-    async def _exchange(self, operation: str, cls: type[RPC], *args: Any, **kwargs: Any) -> None:
-        """One RPC sent from the event loop and its reply awaited, the device held meanwhile."""
+    @contextlib.asynccontextmanager
+    async def _holding(self) -> AsyncIterator[Any]:
+        """:meth:`_held`'s manager, the device's RPC lock released when the block ends."""
         mgr = await self._held()
         try:
-            with self._errors(operation, drop=self._drop_soon):
-                await self._reply_of(self._send(mgr, cls, *args, **kwargs))
+            yield mgr
         finally:
             self._lock.release()
+
+    async def _exchange(self, operation: str, cls: type[RPC], *args: Any, **kwargs: Any) -> None:
+        """One RPC sent from the event loop and its reply awaited, the device held meanwhile."""
+        async with self._holding() as mgr:
+            with self._errors(operation, drop=self._drop_soon):
+                await self._reply_of(self._send(mgr, cls, *args, **kwargs))
 
     async def connect(self) -> Capabilities:
         mgr = self._manager
@@ -473,16 +479,13 @@ class NetconfSession:
         operation that failed (``operation``: ``lock`` or
         ``discard-changes``): after a failed discard the lock is held.
         """
-        mgr = await self._held()
-        try:
+        async with self._holding() as mgr:
             with self._errors("lock", drop=self._drop_soon):
                 locking = self._send(mgr, Lock, target=datastore.value)
                 discarding = self._send(mgr, DiscardChanges)
                 await self._reply_of(locking)
             with self._errors("discard-changes", drop=self._drop_soon):
                 await self._reply_of(discarding)
-        finally:
-            self._lock.release()
 
     async def edit_config(
         self,
@@ -557,8 +560,7 @@ class NetconfSession:
         way: a session that does not answer the unlock is dropped, and its
         lock with it.
         """
-        mgr = await self._held()
-        try:
+        async with self._holding() as mgr:
             with self._errors("commit", drop=self._drop_soon):
                 committing = self._send(mgr, Commit, persist_id=persist_id)
                 unlocking = self._send(mgr, Unlock, target=datastore.value)
@@ -569,8 +571,6 @@ class NetconfSession:
                 pass  # refused (not locked any more): nothing is held either way
             except (TimeoutExpiredError, TransportError, OSError, EOFError):
                 self._drop_soon()
-        finally:
-            self._lock.release()
 
     async def cancel_commit(self, *, persist_id: str | None = None) -> None:
         await workers.run(
