@@ -129,13 +129,15 @@ class ServiceRepository(AllocationRepository):
 
     def stored_devices(self, service_ids: Iterable[str]) -> set[str]:
         """The devices the stored footprints of ``service_ids`` are on."""
-        out: set[str] = set()
-        for chunk in chunks(sorted(set(service_ids))):
-            texts = self.session.scalars(
-                select(ServiceRow.devices).where(ServiceRow.service_id.in_(chunk))
-            )
-            out.update(d for text in texts for d in json.loads(text))
-        return out
+        rows = select_among(
+            self.session,
+            table_of(ServiceRow),
+            ("devices",),
+            where=[],
+            column="service_id",
+            values=service_ids,
+        )
+        return {d for (text,) in rows for d in json.loads(text)}
 
     def services_by_id(self, service_ids: list[str]) -> dict[str, ServiceRow]:
         out: dict[str, ServiceRow] = {}
