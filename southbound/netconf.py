@@ -77,6 +77,8 @@ HELLO_SETTLE_SECONDS: dict[str, float] = {"netsla-router": 0.1}
 LOOP_SEND_LIMIT = 256 * 1024  # characters of an edit's <config> text
 
 T = TypeVar("T")
+# What a lost session raises (the transport closed, the socket failed, the stream ended).
+_LOST = (TransportError, OSError, EOFError)
 BASE = "urn:ietf:params:netconf:base:1.0"
 CAP = "urn:ietf:params:netconf:capability"
 
@@ -354,7 +356,7 @@ class NetconfSession:
                 f"{operation}: no reply in {self._timeouts.rpc:g} s",
                 operation=operation,
             ) from exc
-        except (TransportError, OSError, EOFError) as exc:
+        except _LOST as exc:
             (drop or self._drop)()
             raise DeviceUnreachable(
                 self.name, f"{operation}: session lost: {exc}", operation=operation
@@ -569,7 +571,7 @@ class NetconfSession:
                 await self._reply_of(unlocking)
             except RPCError:
                 pass  # refused (not locked any more): nothing is held either way
-            except (TimeoutExpiredError, TransportError, OSError, EOFError):
+            except (TimeoutExpiredError, *_LOST):
                 self._drop_soon()
 
     async def cancel_commit(self, *, persist_id: str | None = None) -> None:

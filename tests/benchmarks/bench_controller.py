@@ -326,7 +326,7 @@ def shared_rounds(
     }
     unvalidated = EditTestOption.SET
     alone: dict[str, list[float]] = {name: [] for name in ROUTERS}
-    outcome: list[tuple[int, int]] = []
+    last = {"ok": 0, "batches": 0}  # netsla's last round: services applied, batches
 
     def measure(key: str, run: Callable[[], Awaitable[None]]) -> Callable[[], None]:
         return lambda: figures[key].append(asyncio.run(floor_run(key, run)))
@@ -338,7 +338,7 @@ def shared_rounds(
     def netsla_round() -> None:
         elapsed, ok, batches = asyncio.run(netsla())
         figures["netsla"].append(elapsed)
-        outcome[:] = [(ok, batches)]
+        last.update(ok=ok, batches=batches)
 
     steps = [
         measure("plain", lambda: floor(bench, batched, confirmed=False)),
@@ -349,8 +349,7 @@ def shared_rounds(
         netsla_round,
     ]
     in_turn(steps)
-    ((ok, batches),) = outcome
-    return figures, alone, (ok, batches)
+    return figures, alone, (last["ok"], last["batches"])
 
 
 def lab_part(state: Any, workdir: Path) -> None:
