@@ -23,11 +23,12 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import logging
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -53,6 +54,9 @@ from controller.transaction import (
     TransactionFailed,
 )
 from southbound import workers
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE = timedelta(minutes=10)  # longer than any transaction's RPC timeouts add up to
 # The success record starts once the transaction waits for this many devices
@@ -243,17 +247,48 @@ async def execute(
     its entry could not be written (then nothing of it was committed
     anywhere).  Python's cyclic garbage collector is paused meanwhile
     (:func:`collector_paused`).
+
+    Once started, the transaction runs to its end even if the caller is
+    cancelled (a gRPC client gone or past its deadline, a first Ctrl-C):
+    dropped half-way, it would leave devices locked by the controller's
+    sessions and holding a confirmed commit nobody confirms or cancels, and
+    its journal entry saying otherwise.  The cancellation is raised once
+    the transaction is committed on every device or put back on all.
     """
     with collector_paused():
-        return await _execute(
-            store=store,
-            entry=entry,
-            pushes=pushes,
-            driver=driver,
-            options=options or RunOptions(),
-            on_success=on_success,
-            on_failure=on_failure,
+        return await _to_the_end(
+            entry.tx,
+            _execute(
+                store=store,
+                entry=entry,
+                pushes=pushes,
+                driver=driver,
+                options=options or RunOptions(),
+                on_success=on_success,
+                on_failure=on_failure,
+            ),
         )
+
+
+async def _to_the_end(tx: int, work: Coroutine[Any, Any, T]) -> T:
+    """``work``'s result, awaited to its end though the caller be cancelled meanwhile
+    (then the cancellation is raised after it)."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():  # the work itself was cancelled
+                raise
+            cancelled = True
+        except BaseException:
+            break  # the work's own error, raised below (or the cancellation)
+    if cancelled:
+        ended = "cancelled" if task.cancelled() else "failed" if task.exception() else "committed"
+        log.warning("transaction %d: its caller was cancelled; it ran to its end: %s", tx, ended)
+        raise asyncio.CancelledError
+    return task.result()
 
 
 async def _execute(

@@ -222,3 +222,48 @@ def test_the_record_is_written_while_the_last_device_commits_and_kept_only_if_it
             (False, TxState.FAILED.value) if last_fails else (True, TxState.COMMITTED.value)
         )
     store.close()
+
+
+def test_a_transaction_runs_to_its_end_when_its_caller_is_cancelled(tmp_path: Path) -> None:
+    """Cancelled with every device holding the change under its confirmed commit (a gRPC
+    client past its deadline, a first Ctrl-C), the caller gets its cancellation only
+    once the transaction is confirmed, recorded and unlocked everywhere."""
+    store, pushes, entry = _two_devices(tmp_path)
+    devices: dict[str, Device] = {}
+
+    def driver(name: str) -> Device:
+        return devices.setdefault(name, _SlowConfirm(name))
+
+    async def scenario() -> None:
+        caller: asyncio.Task[list[DeviceResult]] | None = None
+
+        async def give_up(phase: Phase, results: Sequence[DeviceResult]) -> None:
+            if phase == Phase.PREPARED:
+                assert caller is not None
+                caller.cancel()
+
+        caller = asyncio.create_task(
+            execute(
+                store=store,
+                entry=entry,
+                pushes=pushes,
+                driver=driver,
+                options=RunOptions(observer=give_up),
+            )
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+
+    asyncio.run(scenario())
+    # Confirmed (no commit left pending) and unlocked on both.
+    assert {n: (d.running != "old", d.saved, d.locked) for n, d in devices.items()} == {
+        "r1": (True, None, False),
+        "r2": (True, None, False),
+    }
+    with store.session() as session:
+        row = Journal(session).transaction(entry.tx)
+        assert row is not None and row.state == TxState.COMMITTED.value
+        assert not session.scalars(
+            select(DeviceRow.name).where(DeviceRow.busy_transaction.is_not(None))
+        ).all()
+    store.close()

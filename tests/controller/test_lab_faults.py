@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from controller.execution import RunOptions
 from controller.journal import Journal
+from controller.service import services_of
 from controller.store import Store, open_store
 from controller.store.services import AllocationRow, DeviceRow, FootprintRow, ServiceRow
 from controller.transaction import DeviceResult, Outcome, Phase, TransactionFailed
@@ -109,6 +110,45 @@ def test_router_killed_between_confirmed_commit_and_confirm(
     # The success record, written while the confirms were in flight, was rolled back.
     assert _count(store, ServiceRow) == 0
     assert _count(store, FootprintRow) == 0
+
+
+def test_apply_cancelled_with_every_router_prepared_runs_to_its_end(
+    harness: Harness,
+    inventory: Inventory,
+    store: Store,
+    document: Callable[[str], dict[str, Any]],
+) -> None:
+    """The caller cancelled (a gRPC deadline, a first Ctrl-C) while every router holds
+    the change under its confirmed commit: the transaction is confirmed, recorded and
+    unlocked on every router before the cancellation reaches the caller; the
+    controller's own (pooled) sessions hold no lock afterwards."""
+    initial = harness.running()
+    changes = dict(services_of([document("acme.json")]))
+
+    async def scenario() -> None:
+        caller: asyncio.Task[Any] | None = None
+
+        async def give_up(phase: Phase, _results: Sequence[DeviceResult]) -> None:
+            if phase is Phase.PREPARED:
+                assert caller is not None
+                caller.cancel()
+
+        options = RunOptions(observer=give_up, confirm_timeout=CONFIRM_TIMEOUT)
+        caller = asyncio.create_task(harness.controller.apply(changes, options=options))
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+
+    asyncio.run(scenario())
+    assert _journal_states(store) == ["committed"]
+    assert _count(store, ServiceRow) == len(changes)
+    applied = harness.running()
+    assert applied != initial
+    assert no_lock_held(inventory)
+    # Nothing left pending: the change stays past the confirmed commit's timeout.
+    time.sleep(CONFIRM_TIMEOUT + 1)
+    assert harness.running() == applied
+    harness.delete(*changes)
+    assert harness.running() == initial
 
 
 def _netsla() -> str:
