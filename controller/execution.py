@@ -65,6 +65,17 @@ LEASE = timedelta(minutes=10)  # longer than any transaction's RPC timeouts add 
 RECORD_WHILE_WAITING_FOR = 1
 
 
+class NotRecorded(TransactionFailed):
+    """Every device committed, but the store could not record it: each device was put
+    back (its reverse edit, committed anew), so that the network and the store agree."""
+
+    def __init__(self, results: Sequence[DeviceResult], cause: BaseException) -> None:
+        super().__init__(results)
+        bad = [r.device for r in self.results if r.outcome == Outcome.ROLLBACK_FAILED]
+        where = f"NOT put back on: {', '.join(bad)}" if bad else "put back on every device"
+        self.args = (f"transaction failed: committed but not recorded ({cause}); {where}",)
+
+
 class DeviceBusy(ControllerError):
     """Another transaction (maybe of another controller) holds one of the devices."""
 
@@ -243,7 +254,8 @@ async def execute(
     device confirmed and unlocked (each unlock is pipelined behind the
     device's final commit), releasing the devices' leases, and is rolled
     back otherwise: nothing is recorded as applied unless every device
-    committed.  A transaction that fails is journaled as failed, unless
+    committed; if it cannot be written, every device is put back
+    (:class:`NotRecorded`).  A transaction that fails is journaled as failed, unless
     its entry could not be written (then nothing of it was committed
     anywhere).  Python's cyclic garbage collector is paused meanwhile
     (:func:`collector_paused`).
@@ -334,7 +346,18 @@ async def _execute(
             _finish(session, tx, exc)
         raise
     early.commit()  # every device confirmed and unlocked: leases released with the record
-    await early.committed()
+    try:
+        await early.committed()
+    except Exception as exc:  # every device has the change, the store cannot say so
+        failed = NotRecorded(await transaction.revert(), exc)
+        try:
+            with store.session() as session:
+                if on_failure is not None:
+                    on_failure(session)
+                _finish(session, tx, failed)
+        except Exception:  # the store's own trouble: the next start's recovery finishes it
+            log.exception("transaction %d: not journaled as failed", tx)
+        raise failed from exc
     return results
 
 

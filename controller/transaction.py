@@ -256,6 +256,14 @@ class Transaction:
             await asyncio.gather(*(self._unlock(c) for c in self.changes))
         return [self.results[c.device] for c in self.changes]
 
+    async def revert(self) -> list[DeviceResult]:
+        """Put every device back after :meth:`run` committed on all: each one's reverse
+        edit, committed anew (outcome rolled-back, or rollback-failed with the error).
+
+        For a controller that cannot record a change every device confirmed."""
+        await self._put_back()
+        return [self.results[c.device] for c in self.changes]
+
     async def _observe(self, phase: Phase) -> None:
         if self._observer is not None:
             await self._observer(phase, [self.results[c.device] for c in self.changes])
@@ -460,3 +468,4 @@ class Transaction:
         store = Datastore.RUNNING if result.strategy == Strategy.RUNNING else Datastore.CANDIDATE
         with contextlib.suppress(SouthboundError):  # a dead session's lock died with it
             await d.unlock(store)
+        self._unlocked.add(change.device)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from controller.diff import Edit, Operation
 from controller.execution import (
     SWITCH_INTERVAL,
+    NotRecorded,
     PendingEntry,
     Push,
     RunOptions,
@@ -266,4 +267,49 @@ def test_a_transaction_runs_to_its_end_when_its_caller_is_cancelled(tmp_path: Pa
         assert not session.scalars(
             select(DeviceRow.name).where(DeviceRow.busy_transaction.is_not(None))
         ).all()
+    store.close()
+
+
+def test_a_change_every_device_confirmed_but_the_store_cannot_record_is_put_back(
+    tmp_path: Path,
+) -> None:
+    store, pushes, entry = _two_devices(tmp_path)
+    devices: dict[str, Device] = {}
+    failed_sessions: list[Session] = []
+
+    def driver(name: str) -> Device:
+        return devices.setdefault(name, _SlowConfirm(name))
+
+    def on_success(session: Session) -> None:
+        ServiceRepository(session).replace_device_config("marker", "netsla-router", {})
+        raise RuntimeError("disk full")
+
+    run = execute(
+        store=store,
+        entry=entry,
+        pushes=pushes,
+        driver=driver,
+        on_success=on_success,
+        on_failure=failed_sessions.append,
+    )
+    with pytest.raises(NotRecorded, match=r"not recorded \(disk full\); put back on every device"):
+        asyncio.run(run)
+    # Each device confirmed the change, then committed its reverse edit anew and unlocked.
+    for name, device in devices.items():
+        assert device.running == pushes[name].reverse_payload()
+        assert (device.saved, device.locked) == (None, False)
+        assert device.calls[-5:] == ["lock", "discard-changes", "edit-config", "commit", "unlock"]
+    with store.session() as session:
+        journal = Journal(session)
+        row = journal.transaction(entry.tx)
+        assert row is not None and row.state == TxState.FAILED.value
+        assert {d.device: d.outcome for d in journal.devices(entry.tx)} == {
+            "r1": "rolled-back",
+            "r2": "rolled-back",
+        }
+        assert ServiceRepository(session).device("marker") is None
+        assert not session.scalars(
+            select(DeviceRow.name).where(DeviceRow.busy_transaction.is_not(None))
+        ).all()
+    assert len(failed_sessions) == 1  # the caller's own failure bookkeeping ran
     store.close()

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from controller.execution import RunOptions
+from controller.execution import NotRecorded, RunOptions
 from controller.journal import Journal
 from controller.service import services_of
 from controller.store import Store, open_store
@@ -149,6 +149,33 @@ def test_apply_cancelled_with_every_router_prepared_runs_to_its_end(
     assert harness.running() == applied
     harness.delete(*changes)
     assert harness.running() == initial
+
+
+def test_a_change_the_store_cannot_record_is_put_back_on_every_router(
+    harness: Harness,
+    inventory: Inventory,
+    store: Store,
+    document: Callable[[str], dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every router confirmed, but the success record fails (the store's disk full, its
+    connection lost): each router commits its reverse edit, so that the network and
+    the store agree again; the journal says failed and the allocations are released."""
+    initial = harness.running()
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(harness.controller, "_record", fail)
+    with pytest.raises(NotRecorded, match="put back on every device") as failure:
+        harness.apply(document("acme.json"))
+    assert {r.outcome for r in failure.value.results} == {Outcome.ROLLED_BACK}
+    assert harness.running() == initial
+    assert no_lock_held(inventory)
+    assert _journal_states(store) == ["failed"]
+    assert _count(store, ServiceRow) == 0
+    assert _count(store, FootprintRow) == 0
+    assert _count(store, AllocationRow) == 0
 
 
 def _netsla() -> str:
