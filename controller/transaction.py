@@ -148,6 +148,9 @@ class DeviceResult:
     error: str | None = None
     failed_step: Step | None = None
     refused: bool = False  # the device refused the data itself (an rpc-error on edit or commit)
+    # Its confirmed commit was sent but no answer came (a timeout, the session
+    # lost): it may be pending on the device all the same.
+    maybe_committed: bool = False
 
 
 class TransactionFailed(ControllerError):
@@ -293,6 +296,9 @@ class Transaction:
             result.error, result.failed_step = str(exc), step
             result.outcome = Outcome.FAILED
             result.refused = step in (Step.EDIT, Step.COMMIT) and _refuses_data(exc)
+            result.maybe_committed = step == Step.COMMIT and isinstance(
+                exc, (TimeoutError, ConnectionError)
+            )
             return False
         if step == Step.DISCARD:
             result.done.append(Step.LOCK)
@@ -429,12 +435,18 @@ class Transaction:
                 Step.EDIT in result.done and result.strategy == Strategy.RUNNING
             ):
                 await self._compensate(change)
-            elif Step.COMMIT in result.done and Step.CONFIRM not in result.done:
-                try:
+            elif Step.CONFIRM not in result.done and (
+                Step.COMMIT in result.done or result.maybe_committed
+            ):
+                try:  # by its persist-id: from a new session if the one that sent it is lost
                     await d.cancel_commit(persist_id=self.persist_id)
                 except (ConnectionError, TimeoutError):
                     result.outcome = Outcome.ROLLBACK_PENDING
                     return
+                except RpcFailed:
+                    if not result.maybe_committed:
+                        raise
+                    await d.discard_changes()  # none was pending: the commit never took
             elif Step.EDIT in result.done or Step.DISCARD in result.done:
                 await d.discard_changes()
             else:

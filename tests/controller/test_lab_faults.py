@@ -33,6 +33,7 @@ from lab import api
 from lab.agents import Agent
 from lab.state import LabState
 from southbound.inventory import Inventory
+from southbound.netconf import Timeouts
 from tests.controller.labharness import ROUTERS, Harness, no_lock_held
 
 pytestmark = pytest.mark.lab
@@ -176,6 +177,52 @@ def test_a_change_the_store_cannot_record_is_put_back_on_every_router(
     assert _count(store, ServiceRow) == 0
     assert _count(store, FootprintRow) == 0
     assert _count(store, AllocationRow) == 0
+
+
+class _ImpatientCommit:
+    """A router's driver that waits only 1 ms for the answer to its confirmed commit: the
+    router takes the commit (tens of ms), netsla sees a timeout and drops the session."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._driver, attr)
+
+    async def commit(self, *, confirmed: bool = False, **rest: Any) -> None:
+        patient = self._driver._timeouts
+        if confirmed:
+            self._driver._timeouts = Timeouts(connect=patient.connect, rpc=0.001)
+        try:
+            await self._driver.commit(confirmed=confirmed, **rest)
+        finally:
+            self._driver._timeouts = patient
+
+
+def test_a_confirmed_commit_whose_answer_never_came_is_cancelled_at_once(
+    harness: Harness,
+    inventory: Inventory,
+    store: Store,
+    document: Callable[[str], dict[str, Any]],
+) -> None:
+    """pe2's confirmed commit times out after pe2 took it: netsla cancels it by its
+    persist-id over a new session, so pe2 is back at once, not after the timeout."""
+    initial = harness.running()
+    asyncio.run(harness.sync.sync_from(ROUTERS))
+    plain = harness.controller.driver
+    harness.controller.driver = lambda name: (
+        _ImpatientCommit(plain(name)) if name == "pe2" else plain(name)
+    )
+    try:
+        with pytest.raises(TransactionFailed, match=r"pe2 \(commit\): .*no reply") as failure:
+            harness.apply(document("acme.json"))
+    finally:
+        harness.controller.driver = plain
+    pe2 = next(r for r in failure.value.results if r.device == "pe2")
+    assert (pe2.maybe_committed, pe2.outcome) == (True, Outcome.FAILED)
+    assert harness.running() == initial  # well within the confirmed commit's 60 s
+    assert no_lock_held(inventory)
+    assert _journal_states(store) == ["failed"]
 
 
 def _netsla() -> str:

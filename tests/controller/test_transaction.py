@@ -13,6 +13,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,7 @@ from southbound.errors import SouthboundError
 from southbound.netconf import (
     Capabilities,
     Datastore,
+    DeviceTimeout,
     DeviceUnreachable,
     EditTestOption,
     RpcErrorInfo,
@@ -195,6 +197,42 @@ def test_failure_at_any_step_puts_every_device_back(
         elif d.name != failing:
             assert results[d.name].outcome in (Outcome.ROLLED_BACK, None)
             assert d.saved is None
+
+
+@dataclass
+class _Unanswered(Device):
+    """Its confirmed commit times out: taken by the server (``taken``) or not, no answer."""
+
+    taken: bool = True
+
+    async def commit(self, *, confirmed: bool = False, **rest: Any) -> None:
+        if confirmed and self.taken:
+            await super().commit(confirmed=True, **rest)
+        if confirmed:
+            raise DeviceTimeout(self.name, "commit: no reply in 60 s", operation="commit")
+        await super().commit(**rest)
+
+    async def cancel_commit(self, *, persist_id: str | None = None) -> None:
+        if self.saved is None:  # none pending: the server's rpc-error
+            self._call("cancel-commit")
+            info = RpcErrorInfo("invalid-value", "protocol", "error", "no commit pending", "")
+            raise RpcFailed(self.name, "cancel-commit", (info,))
+        await super().cancel_commit(persist_id=persist_id)
+
+
+@pytest.mark.parametrize("taken", [True, False])
+def test_a_confirmed_commit_left_unanswered_is_cancelled_by_its_persist_id(taken: bool) -> None:
+    """No answer to r2's confirmed commit: whether the server took it or not, r2 ends with
+    nothing pending (cancel-commit, or discard-changes where none was pending)."""
+    devices = [Device("r1"), _Unanswered("r2", taken=taken), Device("r3")]
+    with pytest.raises(TransactionFailed, match=r"r2 \(commit\)") as failure:
+        run(devices)
+    results = {r.device: r for r in failure.value.results}
+    assert (results["r2"].maybe_committed, results["r2"].outcome) == (True, Outcome.FAILED)
+    for d in devices:
+        assert (d.running, d.saved, d.locked) == ("old", None, False), (d.name, d.calls)
+    tail = ["cancel-commit"] if taken else ["cancel-commit", "discard-changes"]
+    assert devices[1].calls[-len(tail) - 1 : -1] == tail  # then the unlock
 
 
 def test_the_candidate_is_locked_and_discarded_in_one_pipelined_call() -> None:
