@@ -91,12 +91,18 @@ async def _isolate(
     innocent = {s: v for s, v in changes.items() if not (controller.devices_of(s, v) & refusing)}
     if refusing and innocent:
         suspects = {s: v for s, v in changes.items() if s not in innocent}
-        results = await apply_each(controller, innocent, options=options)
-        return results | await apply_each(controller, suspects, options=options)
-    items = sorted(changes.items())
-    half = len(items) // 2
-    results = await apply_each(controller, dict(items[:half]), options=options)
-    return results | await apply_each(controller, dict(items[half:]), options=options)
+        parts = [innocent, suspects]
+    else:
+        items = sorted(changes.items())
+        half = len(items) // 2
+        parts = [dict(items[:half]), dict(items[half:])]
+    results: dict[str, ServiceResult] = {}
+    for part in parts:
+        try:
+            results |= await apply_each(controller, part, options=options)
+        except Exception as exc:  # not a service's fault: this part failed, the others stand
+            results |= _all_failed(part, str(exc) or type(exc).__name__)
+    return results
 
 
 def _all_failed(changes: Mapping[str, Service | None], error: str) -> dict[str, ServiceResult]:
@@ -139,6 +145,12 @@ class Batcher:
                 results = await apply_each(self.controller, changes, options=self.options)
             except Exception as exc:  # not a service's fault (store down, device busy...)
                 results = _all_failed(changes, str(exc) or type(exc).__name__)
+            except BaseException:  # cancelled: so are its waiters, and the ones queued since
+                for pending in (*batch.values(), *self._pending.values()):
+                    for waiter in pending.waiters:
+                        waiter.cancel()
+                self._pending = {}
+                raise
             for service_id, pending in batch.items():
                 for waiter in pending.waiters:
                     if not waiter.done():
