@@ -79,6 +79,24 @@ def _devices_of_change(repo: ServiceRepository, changes: Mapping[str, Service | 
     return sorted(devices)
 
 
+def _check_unchanged(
+    repo: ServiceRepository,
+    expect: Mapping[str, dict[str, Any] | None],
+    *,
+    since: int | None,
+) -> None:
+    """Raise :class:`InputError` unless each service's stored document is as expected."""
+    for service_id, expected in expect.items():
+        current = repo.service(service_id)
+        if (None if current is None else json.loads(current.document)) != expected:
+            if since is None:
+                raise InputError(f"service {service_id} changed meanwhile")
+            raise InputError(
+                f"service {service_id} changed after transaction {since}; "
+                "roll back the later transaction first"
+            )
+
+
 def _service_in(service_id: str, document: Mapping[str, Any] | None) -> Service | None:
     if document is None:
         return None
@@ -132,8 +150,13 @@ class Controller:
         options: RunOptions | None = None,
         rollback_of: int | None = None,
         catalog: SlaCatalog | None = None,
+        expect: Mapping[str, dict[str, Any] | None] | None = None,
     ) -> Outcome:
         """Put every service in ``changes`` in its new state (None: delete), all or nothing.
+
+        ``expect``: each service's stored document (None: absent) as it must be
+        when the change is planned, checked once its devices are held (so that
+        no other transaction changes it in between); else :class:`InputError`.
 
         ``catalog`` holds the SLA documents validated with the services
         (default: what the store remembers of earlier ones).  Each service's
@@ -146,7 +169,12 @@ class Controller:
         """
         with collector_paused():
             return await self._apply(
-                changes, dry_run=dry_run, options=options, rollback_of=rollback_of, catalog=catalog
+                changes,
+                dry_run=dry_run,
+                options=options,
+                rollback_of=rollback_of,
+                catalog=catalog,
+                expect=expect,
             )
 
     async def _apply(
@@ -157,6 +185,7 @@ class Controller:
         options: RunOptions | None,
         rollback_of: int | None,
         catalog: SlaCatalog | None,
+        expect: Mapping[str, dict[str, Any] | None] | None,
     ) -> Outcome:
         self._check_devices(changes)
         with self.store.session() as session:
@@ -173,6 +202,8 @@ class Controller:
         try:
             if not dry_run:
                 hold_devices(session, _devices_of_change(ServiceRepository(session), changes))
+            if expect is not None:
+                _check_unchanged(ServiceRepository(session), expect, since=rollback_of)
             plan = plan_change(
                 ServiceRepository(session),
                 changes,
@@ -270,16 +301,13 @@ class Controller:
                 raise InputError(
                     f"transaction {tx} changed no service; use 'netsla device sync-to' for devices"
                 )
+            expect = {entry.service_id: entry.after for entry in entries}
+            _check_unchanged(repo, expect, since=tx)  # at once; again once the devices are held
             for entry in entries:
-                current = repo.service(entry.service_id)
-                now_doc = None if current is None else json.loads(current.document)
-                if now_doc != entry.after:
-                    raise InputError(
-                        f"service {entry.service_id} changed after transaction {tx}; "
-                        "roll back the later transaction first"
-                    )
                 changes[entry.service_id] = _service_in(entry.service_id, entry.before)
-        return await self.apply(changes, dry_run=dry_run, options=options, rollback_of=tx)
+        return await self.apply(
+            changes, dry_run=dry_run, options=options, rollback_of=tx, expect=expect
+        )
 
     def recover(self) -> list[int]:
         """Finish transactions a dead controller left prepared; release their allocations."""

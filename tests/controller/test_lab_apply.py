@@ -122,6 +122,16 @@ def test_rollback_of_transactions_in_reverse_order(
 
     with pytest.raises(InputError, match="changed after transaction"):
         asyncio.run(rollback(first.transaction))
+    # Checked again once the devices are held, as a rollback does: a service that
+    # changed since (here: since the first transaction) is refused, nothing sent.
+    with store.session() as session:
+        (entry,) = Journal(session).services(first.transaction)
+    stale = harness.controller.apply(
+        {"acme": None}, expect={"acme": entry.after}, rollback_of=first.transaction
+    )
+    with pytest.raises(InputError, match="acme changed after transaction"):
+        asyncio.run(stale)
+    assert harness.running() == modified
     planned = asyncio.run(rollback(second.transaction, dry_run=True))
     assert planned.dry_run and sorted(planned.plan.changed) == ["pe1", "pe2", "pe3"]
     assert harness.running() == modified
