@@ -174,6 +174,10 @@ class TransactionFailed(ControllerError):
         return bool(failed) and all(r.refused for r in failed)
 
 
+class _ReverseNotBuilt(Exception):
+    """A device's rollback plan could not be made into its payload."""
+
+
 def _refuses_data(exc: SouthboundError) -> bool:
     """An rpc-error about the data sent (RFC 6241, Appendix A), not about locks or access."""
     if not isinstance(exc, RpcFailed):
@@ -451,7 +455,7 @@ class Transaction:
                 await d.discard_changes()
             else:
                 return
-        except SouthboundError as exc:
+        except (SouthboundError, _ReverseNotBuilt) as exc:
             if result.error is None:
                 result.error, result.failed_step = f"rollback failed: {exc}", Step.COMMIT
             result.outcome = Outcome.ROLLBACK_FAILED
@@ -462,14 +466,18 @@ class Transaction:
     async def _compensate(self, change: DeviceChange) -> None:
         """Apply the reverse edit: the rollback plan of a device already changed."""
         d, result = change.driver, self.results[change.device]
+        try:
+            reverse = change.reverse_payload()
+        except Exception as exc:  # nothing sent: the device keeps the change
+            raise _ReverseNotBuilt(f"reverse edit not built: {exc}") from exc
         if result.strategy == Strategy.RUNNING:
-            await d.edit_config(change.reverse_payload(), target=Datastore.RUNNING)
+            await d.edit_config(reverse, target=Datastore.RUNNING)
             return
         if change.device in self._unlocked:  # released with its commit: lock it again
             await d.lock(Datastore.CANDIDATE)
             self._unlocked.discard(change.device)  # unlocked by _put_back if what follows fails
         await d.discard_changes()
-        await d.edit_config(change.reverse_payload(), target=Datastore.CANDIDATE)
+        await d.edit_config(reverse, target=Datastore.CANDIDATE)
         await d.commit_and_unlock(Datastore.CANDIDATE)
         self._unlocked.add(change.device)
 

@@ -286,6 +286,25 @@ def test_confirmed_devices_are_compensated_when_another_fails_to_confirm() -> No
     assert (devices[1].running, devices[1].locked) == ("old", False)
 
 
+def test_a_rollback_plan_that_cannot_be_built_is_reported_and_every_device_unlocked() -> None:
+    devices = [Device("r1"), Device("r2", fail="confirm")]
+
+    def broken() -> str:
+        raise ValueError("no such node")
+
+    changes = [
+        DeviceChange("r1", devices[0], "new", broken),
+        DeviceChange("r2", devices[1], "new", "old"),
+    ]
+    with pytest.raises(TransactionFailed, match="NOT rolled back on: r1") as failure:
+        asyncio.run(Transaction(changes, persist_id="t1").run())  # type: ignore[arg-type]
+    results = {r.device: r for r in failure.value.results}
+    assert results["r1"].outcome == Outcome.ROLLBACK_FAILED
+    assert results["r1"].error == "rollback failed: reverse edit not built: no such node"
+    assert (devices[0].running, devices[0].locked) == ("new", False)  # kept, but not locked
+    assert (devices[1].running, devices[1].locked) == ("old", False)
+
+
 def test_a_device_that_cannot_be_locked_again_for_its_rollback_plan_is_reported() -> None:
     class Relocked(Device):
         async def lock(self, datastore: Datastore) -> None:
