@@ -8,7 +8,9 @@ device has done so, the confirming commit on all.  When any device fails
 at any step, every device is put back: cancel-commit where the confirmed
 commit happened, discard-changes where only the candidate was edited,
 and the locks released.  A controller that dies leaves the
-confirmed-commit timeout to roll the devices back.
+confirmed-commit timeout to roll the devices back.  No confirm races that
+timeout: when the slowest device took so long that a device's timer has
+less than :data:`CONFIRM_MARGIN` left, the transaction is put back instead.
 
 Devices without :confirmed-commit:1.1 get the best safe path their
 capabilities allow (candidate and commit, or running with
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -83,6 +86,11 @@ QUIRKS = MappingProxyType(
     {"netsla-router": Quirks(validate_loses_candidate=True, commit_validates=True)}
 )
 DEFAULT_QUIRKS = Quirks()
+
+
+# Seconds a confirm must have left before its device's confirmed commit times
+# out (a quarter of the timeout at most): less, and the transaction is put back.
+CONFIRM_MARGIN = 5.0
 
 
 class Strategy(StrEnum):
@@ -151,6 +159,9 @@ class DeviceResult:
     # Its confirmed commit was sent but no answer came (a timeout, the session
     # lost): it may be pending on the device all the same.
     maybe_committed: bool = False
+    # When its confirmed commit was answered (time.monotonic()), and when that
+    # commit's timer runs out on the device: a confirm must come before.
+    commit_expires: float | None = None
 
 
 class TransactionFailed(ControllerError):
@@ -172,6 +183,11 @@ class TransactionFailed(ControllerError):
         """Every failure is a device refusing the data (not a lock, session or timeout)."""
         failed = [r for r in self.results if r.error]
         return bool(failed) and all(r.refused for r in failed)
+
+
+def _rolled_back(result: DeviceResult) -> None:
+    if result.outcome != Outcome.FAILED:  # the failing device's outcome stays failed
+        result.outcome = Outcome.ROLLED_BACK
 
 
 class _ReverseNotBuilt(Exception):
@@ -253,7 +269,8 @@ class Transaction:
             except BaseException:
                 await self._put_back()
                 raise
-            await asyncio.gather(*(self._confirm(c) for c in self.changes))
+            if not self._too_late():
+                await asyncio.gather(*(self._confirm(c) for c in self.changes))
         if not all(r.error is None for r in self.results.values()):
             await self._put_back()
             raise TransactionFailed([self.results[c.device] for c in self.changes])
@@ -270,6 +287,24 @@ class Transaction:
         For a controller that cannot record a change every device confirmed."""
         await self._put_back()
         return [self.results[c.device] for c in self.changes]
+
+    def _too_late(self) -> bool:
+        """Whether a device's confirmed commit may time out before its confirm arrives
+        (the other devices took about as long as its timer): those devices fail, and
+        the transaction is put back rather than confirmed in a race with the timers."""
+        late = False
+        now = time.monotonic()
+        for change in self.changes:
+            result = self.results[change.device]
+            if result.commit_expires is None:
+                continue
+            timeout = change.quirks.confirm_timeout
+            if now > result.commit_expires - min(CONFIRM_MARGIN, timeout / 4):
+                result.error = (
+                    f"no time left to confirm: its confirmed commit times out in {timeout} s"
+                )
+                result.failed_step, result.outcome, late = Step.CONFIRM, Outcome.FAILED, True
+        return late
 
     async def _observe(self, phase: Phase) -> None:
         if self._observer is not None:
@@ -373,6 +408,9 @@ class Transaction:
                     return False
                 if not await self._step(change, step, call):
                     return False
+                if step == Step.COMMIT:
+                    expires = time.monotonic() + change.quirks.confirm_timeout
+                    result.commit_expires = expires
         finally:
             build.cancel()  # a device that failed before its edit needs no payload
         return await self._through_gate(change)
@@ -448,6 +486,12 @@ class Transaction:
                     result.outcome = Outcome.ROLLBACK_PENDING
                     return
                 except RpcFailed:
+                    if (
+                        result.commit_expires is not None
+                        and time.monotonic() >= result.commit_expires
+                    ):
+                        _rolled_back(result)  # by its own timer, before the cancel came
+                        return
                     if not result.maybe_committed:
                         raise
                     await d.discard_changes()  # none was pending: the commit never took
@@ -460,8 +504,7 @@ class Transaction:
                 result.error, result.failed_step = f"rollback failed: {exc}", Step.COMMIT
             result.outcome = Outcome.ROLLBACK_FAILED
             return
-        if result.outcome != Outcome.FAILED:
-            result.outcome = Outcome.ROLLED_BACK
+        _rolled_back(result)
 
     async def _compensate(self, change: DeviceChange) -> None:
         """Apply the reverse edit: the rollback plan of a device already changed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,6 +234,56 @@ def test_a_confirmed_commit_left_unanswered_is_cancelled_by_its_persist_id(taken
         assert (d.running, d.saved, d.locked) == ("old", None, False), (d.name, d.calls)
     tail = ["cancel-commit"] if taken else ["cancel-commit", "discard-changes"]
     assert devices[1].calls[-len(tail) - 1 : -1] == tail  # then the unlock
+
+
+@dataclass
+class _SlowEdit(Device):
+    """Its edit takes ``delay`` seconds (a large configuration, a slow server)."""
+
+    delay: float = 0.0
+
+    async def edit_config(self, config: str, **options: Any) -> None:
+        await asyncio.sleep(self.delay)
+        await super().edit_config(config, **options)
+
+
+@dataclass
+class _Timer(Device):
+    """Its confirmed commit's timer runs: past it, the server has rolled back by itself
+    and refuses a cancel-commit (none pending)."""
+
+    expires: float | None = None
+
+    async def commit(self, *, confirmed: bool = False, **rest: Any) -> None:
+        await super().commit(confirmed=confirmed, **rest)
+        if confirmed:
+            self.expires = time.monotonic() + float(rest["timeout"])
+
+    async def cancel_commit(self, *, persist_id: str | None = None) -> None:
+        if self.expires is not None and time.monotonic() >= self.expires:
+            self.running, self.candidate, self.saved = self.saved or self.running, "old", None
+            self._call("cancel-commit")
+            info = RpcErrorInfo("invalid-value", "protocol", "error", "no commit pending", "")
+            raise RpcFailed(self.name, "cancel-commit", (info,))
+        await super().cancel_commit(persist_id=persist_id)
+
+
+@pytest.mark.parametrize("delay", [0.9, 1.2])
+def test_no_confirm_races_a_confirmed_commit_timer_about_to_run_out(delay: float) -> None:
+    """r1's confirmed commit (1 s timer) is in at once, r2's edit takes ``delay``: then too
+    little time is left for r1's confirm (or its timer ran out: r1 rolled itself back),
+    and the transaction is put back instead, each device reported for what it is."""
+    devices = [_Timer("r1"), _SlowEdit("r2", delay=delay)]
+    with pytest.raises(TransactionFailed, match=r"r1 \(confirm\): no time left") as failure:
+        run(devices, quirks=Quirks(confirm_timeout=1))
+    results = {r.device: r for r in failure.value.results}
+    assert (results["r1"].outcome, results["r2"].outcome) == (
+        Outcome.FAILED,
+        Outcome.ROLLED_BACK,
+    )
+    assert "confirm" not in devices[0].calls + devices[1].calls
+    for d in devices:
+        assert d.eventually() == ("old", False), (d.name, d.calls)
 
 
 def test_the_candidate_is_locked_and_discarded_in_one_pipelined_call() -> None:
