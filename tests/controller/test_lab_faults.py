@@ -33,7 +33,7 @@ from lab import api
 from lab.agents import Agent
 from lab.state import LabState
 from southbound.inventory import Inventory
-from southbound.netconf import Timeouts
+from southbound.netconf import DeviceTimeout
 from tests.controller.labharness import ROUTERS, Harness, no_lock_held
 
 pytestmark = pytest.mark.lab
@@ -179,9 +179,10 @@ def test_a_change_the_store_cannot_record_is_put_back_on_every_router(
     assert _count(store, AllocationRow) == 0
 
 
-class _ImpatientCommit:
-    """A router's driver that waits only 1 ms for the answer to its confirmed commit: the
-    router takes the commit (tens of ms), netsla sees a timeout and drops the session."""
+class _LostCommitReply:
+    """A router's driver whose confirmed commit the router takes, but whose answer is
+    lost on the way: netsla sees what a timeout gives it (DeviceTimeout, the session
+    dropped), with the commit pending on the router under its persist-id."""
 
     def __init__(self, driver: Any) -> None:
         self._driver = driver
@@ -190,13 +191,10 @@ class _ImpatientCommit:
         return getattr(self._driver, attr)
 
     async def commit(self, *, confirmed: bool = False, **rest: Any) -> None:
-        patient = self._driver._timeouts
+        await self._driver.commit(confirmed=confirmed, **rest)
         if confirmed:
-            self._driver._timeouts = Timeouts(connect=patient.connect, rpc=0.001)
-        try:
-            await self._driver.commit(confirmed=confirmed, **rest)
-        finally:
-            self._driver._timeouts = patient
+            self._driver._drop_soon()
+            raise DeviceTimeout(self._driver.name, "commit: no reply in 60 s", operation="commit")
 
 
 def test_a_confirmed_commit_whose_answer_never_came_is_cancelled_at_once(
@@ -205,13 +203,13 @@ def test_a_confirmed_commit_whose_answer_never_came_is_cancelled_at_once(
     store: Store,
     document: Callable[[str], dict[str, Any]],
 ) -> None:
-    """pe2's confirmed commit times out after pe2 took it: netsla cancels it by its
-    persist-id over a new session, so pe2 is back at once, not after the timeout."""
+    """pe2 took its confirmed commit but the answer never came: netsla cancels it by
+    its persist-id over a new session, so pe2 is back at once, not after the timeout."""
     initial = harness.running()
     asyncio.run(harness.sync.sync_from(ROUTERS))
     plain = harness.controller.driver
     harness.controller.driver = lambda name: (
-        _ImpatientCommit(plain(name)) if name == "pe2" else plain(name)
+        _LostCommitReply(plain(name)) if name == "pe2" else plain(name)
     )
     try:
         with pytest.raises(TransactionFailed, match=r"pe2 \(commit\): .*no reply") as failure:
