@@ -29,7 +29,18 @@ BASELINE = ""  # owner of configuration no service created
 
 
 class FootprintConflict(ControllerError, ValueError):
-    """Two services want different values for the same leaf of a shared node."""
+    """Two services want different values for the same leaf of a shared node.
+
+    ``node`` and ``leaf`` say where without the values or the other owner,
+    for a caller who may not see them (a customer's token).
+    """
+
+    def __init__(self, node: str, leaf: str, detail: str, *, device: str = "") -> None:
+        super().__init__(f"{device + ': ' if device else ''}{node}: {leaf} {detail}")
+        self.node = node
+        self.leaf = leaf
+        self.detail = detail
+        self.device = device
 
 
 def merge(node: NodeId, contributions: Mapping[str, Leaves]) -> dict[str, LeafValue] | None:
@@ -52,8 +63,9 @@ def merge(node: NodeId, contributions: Mapping[str, Leaves]) -> dict[str, LeafVa
                 merged[name], origin[name] = value, owner
             elif old != value and origin.get(name) != BASELINE:
                 raise FootprintConflict(
-                    f"{node.text()}: {name} is {old!r} for {origin[name] or 'the device'} "
-                    f"but {value!r} for {owner}"
+                    node.text(),
+                    name,
+                    f"is {old!r} for {origin[name] or 'the device'} but {value!r} for {owner}",
                 )
             else:
                 merged[name], origin[name] = value, owner
@@ -164,32 +176,35 @@ def plan_device(
     old_by_node, new_by_node = _by_node(old), _by_node(new)
     plan = DevicePlan(device=device)
     edits, reverse = [], []
-    for node in sorted(old_by_node.keys() | new_by_node.keys()):
-        held = shares.get(node, ())
-        was = old_by_node.get(node, {})
-        mine = new_by_node.get(node, {})
-        before = current.get(node)
-        if not held and not was and before is None and len(mine) == 1:
-            # A new node of one service: what _after and _claims make of it, directly.
-            ((owner, leaves),) = mine.items()
-            created = merge(node, mine) or {}  # one contribution: never None
-            plan.after[node] = created
-            plan.claims[node] = {owner: Claim(None, leaves)}
-            edits.append(Edit(node, Operation.CREATE, dict(created)))
-            reverse.append(Edit(node, Operation.DELETE))
-            continue
-        stored, groups = _others(held, was)
-        after, baseline = _after(
-            node, before, held=bool(held), stored=stored, groups=groups, mine=mine
-        )
-        if before is not None:
-            plan.before[node] = before
-        plan.after[node] = after
-        plan.claims[node] = _claims(was, mine, before=stored, after=baseline)
-        if (edit := diff_node(node, before, after)) is not None:
-            edits.append(edit)
-        if (undo := diff_node(node, after, before)) is not None:
-            reverse.append(undo)
+    try:
+        for node in sorted(old_by_node.keys() | new_by_node.keys()):
+            held = shares.get(node, ())
+            was = old_by_node.get(node, {})
+            mine = new_by_node.get(node, {})
+            before = current.get(node)
+            if not held and not was and before is None and len(mine) == 1:
+                # A new node of one service: what _after and _claims make of it, directly.
+                ((owner, leaves),) = mine.items()
+                created = merge(node, mine) or {}  # one contribution: never None
+                plan.after[node] = created
+                plan.claims[node] = {owner: Claim(None, leaves)}
+                edits.append(Edit(node, Operation.CREATE, dict(created)))
+                reverse.append(Edit(node, Operation.DELETE))
+                continue
+            stored, groups = _others(held, was)
+            after, baseline = _after(
+                node, before, held=bool(held), stored=stored, groups=groups, mine=mine
+            )
+            if before is not None:
+                plan.before[node] = before
+            plan.after[node] = after
+            plan.claims[node] = _claims(was, mine, before=stored, after=baseline)
+            if (edit := diff_node(node, before, after)) is not None:
+                edits.append(edit)
+            if (undo := diff_node(node, after, before)) is not None:
+                reverse.append(undo)
+    except FootprintConflict as exc:  # say on which device
+        raise FootprintConflict(exc.node, exc.leaf, exc.detail, device=device) from None
     plan.edits, plan.reverse = fold(edits, schema), fold(reverse, schema)
     return plan
 

@@ -21,6 +21,7 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -142,6 +143,14 @@ class Tokens:
         if record is None:
             raise InputError(f"no token {token_id!r}")
         return record
+
+    def revoked_among(self, token_ids: Iterable[str]) -> set[str]:
+        """Those of ``token_ids`` that no longer authenticate (revoked, or gone)."""
+        wanted = set(token_ids)
+        if not wanted:
+            return set()
+        with self.store.session() as session:
+            return wanted - TokenRepository(session).live_ids(wanted)
 
     def authenticate(self, text: str) -> Principal:
         token_id, secret = parse(text)

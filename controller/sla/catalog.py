@@ -39,6 +39,7 @@ from controller.render.l3sm import Service
 from controller.render.netsla_router import probe_owner
 from controller.render.resources import ProbeProfile, measured_pairs, probe_key
 from controller.render.tree import Config
+from controller.sla.alarms import service_resource
 from controller.sla.orders import bind_many, to_us
 from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding
@@ -49,6 +50,7 @@ NAMESPACE = "urn:netsla:yang:netsla-sla"
 TEMPLATES = "netsla-sla:sla-templates"
 TIERS = "netsla-sla:tiers"
 CUSTOMERS = "netsla-sla:customers"
+L3VPN_TOP = "ietf-l3vpn-svc:l3vpn-svc"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,29 @@ def named_entries(document: Document) -> dict[str, set[str]]:
     return found
 
 
+def service_customers(document: Document) -> list[tuple[str, str]]:
+    """(vpn-id, customer-name) of each vpn-service of a JSON document, not yet validated.
+
+    Read leniently, like :func:`named_entries`: what cannot be read here (a
+    document that does not parse, a customer-name missing or not a string)
+    is left to validation, which refuses it.
+    """
+    text = document.text.encode() if isinstance(document.text, str) else document.text
+    if document.fmt is not DataFormat.JSON:
+        return []
+    try:
+        data = JsonDocument(text, Limits()).data
+    except DocumentRefused:
+        return []
+    services = json_member(json_member(json_member(data, L3VPN_TOP), "vpn-services"), "vpn-service")
+    found = []
+    for entry in services if isinstance(services, list) else ():
+        customer = json_member(entry, "customer-name")
+        if isinstance(customer, str):
+            found.append((str(json_member(entry, "vpn-id")), customer))
+    return found
+
+
 def _xml_names(document: XmlDocument) -> dict[str, set[str]]:
     tops = {top.rpartition(":")[2]: name for top, name in _LISTS}
     found: dict[str, set[str]] = {}
@@ -305,4 +330,7 @@ def bind_services(
         )
     bound = {b.service_id for b in bindings}
     repo.unbind_many([s for s in services if s not in bound])
+    deleted = [s for s, service in services.items() if service is None]
+    if deleted:
+        repo.forget_services(deleted, resources=[service_resource(s) for s in deleted])
     bind_many(session, bindings)

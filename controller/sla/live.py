@@ -278,7 +278,20 @@ def run(
         scope = [alarms.service_resource(o.binding.service_id) for o in outcomes if o.period]
         changes = alarms.reconcile(alarms.stored_states(repo), desired, resources=scope)
         alarms.apply_changes(repo, changes, at_us=now_us)
+        _forget_unbound(repo, bindings)
     return outcomes
+
+
+def _forget_unbound(repo: SlaRepository, evaluated: Sequence[Binding]) -> None:
+    """Take back what this round wrote for services deleted (or re-created) while it ran.
+
+    The bindings are held from here to the round's commit, so a delete
+    that comes later waits for the round and then removes its records too.
+    """
+    now = {b.service_id: b.since_us for b in repo.bindings(hold=True)}
+    gone = [b.service_id for b in evaluated if now.get(b.service_id) != b.since_us]
+    if gone:
+        repo.forget_services(gone, resources=[alarms.service_resource(s) for s in gone])
 
 
 def _service_round(
@@ -304,7 +317,8 @@ def _service_round(
     period_window = calendar_period(sla.period, now_us)
     rolling_us = int(config.rolling.total_seconds() * US)
     rolling_window = Period(start_us=now_us - rolling_us, end_us=now_us)
-    since = min(period_window.start_us, rolling_window.start_us)
+    # Packets from before the binding belong to an earlier service with this id.
+    since = max(min(period_window.start_us, rolling_window.start_us), binding.since_us)
     collected = collected_samples(packets, binding, since_us=since, until_us=now_us + 1)
     inputs = service_inputs(repo, binding, samples=samples, events=events, collected=collected)
     step = config.outage_step_us

@@ -119,7 +119,7 @@ def _section(
 ) -> ServiceSection:
     """One service's report over ``period``: its evaluation, interval series and incidents."""
     collected = live.collected_samples(
-        packets, binding, since_us=period.start_us, until_us=period.end_us
+        packets, binding, since_us=max(period.start_us, binding.since_us), until_us=period.end_us
     )
     inputs = live.service_inputs(repo, binding, samples=samples, events=events, collected=collected)
     report = live.evaluate_service(sla, inputs, window=period, now_us=now_us, step_us=step_us)

@@ -215,6 +215,20 @@ class SlaRepository:
         keys = [(s,) for s in sorted(set(service_ids))]
         delete_tuples(self.session, table_of(SlaBindingRow), ("service_id",), keys)
 
+    def forget_services(self, service_ids: Sequence[str], *, resources: Sequence[str]) -> None:
+        """Delete every SLA record of deleted services: results, incidents, orders and alarms.
+
+        ``resources``: the alarm resources of these services; their alarms
+        and alarm history go too.  Nothing of a deleted service stays to be
+        inherited by a later service that reuses its id.
+        """
+        keys = [(s,) for s in sorted(set(service_ids))]
+        for table in map(table_of, (SlaResultRow, SlaIncidentRow, SlaOrderRow)):
+            delete_tuples(self.session, table, ("service_id",), keys)
+        paths = [(r,) for r in sorted(set(resources))]
+        for table in map(table_of, (SlaAlarmRow, SlaAlarmChangeRow)):
+            delete_tuples(self.session, table, ("resource",), paths)
+
     def bound_templates(self, service_ids: Iterable[str]) -> dict[str, str]:
         """The SLA template each of these services is bound to (those that are)."""
         table = table_of(SlaBindingRow)
@@ -226,10 +240,19 @@ class SlaRepository:
         query = select(SlaBindingRow).where(SlaBindingRow.service_id.in_(list(service_ids)))
         return [binding_from_row(row) for row in self.session.scalars(query).all()]
 
-    def bindings(self, *, customer: str | None = None) -> list[Binding]:
+    def bindings(self, *, customer: str | None = None, hold: bool = False) -> list[Binding]:
+        """Bindings by service id (of ``customer`` only, when given).
+
+        ``hold``: keep them from being changed or deleted until the session
+        ends (a shared row lock; SQLite serialises its writers anyway), so
+        that what the session writes for them is not left behind by a
+        service deleted meanwhile.
+        """
         query = select(SlaBindingRow).order_by(SlaBindingRow.service_id)
         if customer is not None:
             query = query.where(SlaBindingRow.customer == customer)
+        if hold:
+            query = query.with_for_update(read=True)
         return [binding_from_row(row) for row in self.session.scalars(query).all()]
 
     # --- incidents ---------------------------------------------------------

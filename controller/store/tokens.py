@@ -9,6 +9,7 @@ customer.  Times are integer microseconds since the epoch.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, String, select
@@ -92,3 +93,11 @@ class TokenRepository:
         if row.revoked_us is None:
             row.revoked_us = at_us
         return _record(row)
+
+    def live_ids(self, token_ids: Iterable[str]) -> set[str]:
+        """Those of ``token_ids`` that are stored and not revoked."""
+        wanted = sorted(set(token_ids))
+        query = select(ApiTokenRow.token_id).where(
+            ApiTokenRow.token_id.in_(wanted), ApiTokenRow.revoked_us.is_(None)
+        )
+        return set(self.session.scalars(query).all()) if wanted else set()

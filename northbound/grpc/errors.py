@@ -59,6 +59,10 @@ class BadRequest(NorthboundError, ValueError):
     """A request field is malformed (a resource name, a page token, a cursor)."""
 
 
+class Clash(NorthboundError, ValueError):
+    """A change clashes with device configuration the caller does not see (told without it)."""
+
+
 class FellBehind(NorthboundError):
     """An event stream did not keep up with the events; resume from the last cursor."""
 

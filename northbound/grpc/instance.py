@@ -10,6 +10,15 @@ token may see and change and calls the controller:
   customer and whose vpn-id is not another customer's, and cannot change
   SLA templates (the operator defines them: a template in its documents
   must equal the stored one);
+- what a customer's refused change is told does not depend on what other
+  customers have: documents that name another customer are refused before
+  validation (which would say whether that customer exists), a vpn-id
+  another customer holds gets the words a service the token does not see
+  gets, a catalog entry that differs from the stored one gets the words of
+  one that is not stored, and a clash with another service's device
+  configuration names the node and leaf but not the other service's values.
+  A vpn-id is unique across customers, so that one is taken is all such a
+  refusal tells;
 - the operator's token sees and changes everything.
 
 Store reads and YANG validation run off the event loop's thread.  Changes
@@ -25,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from controller.execution import RunOptions
+from controller.footprint import FootprintConflict
 from controller.service import Controller, Outcome, services_of
 from controller.service_views import ServiceView, service_view, service_views
 from controller.sla import status
@@ -32,6 +42,8 @@ from controller.sla.catalog import (
     SlaCatalog,
     catalog_of,
     defined_entries,
+    named_entries,
+    service_customers,
     stored_catalog_entries,
     with_stored_catalog,
 )
@@ -40,7 +52,7 @@ from controller.tokens import Principal, Role
 from controller.validation import Document, validated_data
 from controller.yangmodels import DataFormat
 from northbound.grpc.auth import scope_of
-from northbound.grpc.errors import NotFound, PermissionDenied
+from northbound.grpc.errors import Clash, NotFound, PermissionDenied
 
 
 def _hidden(principal: Principal, what: str) -> Exception:
@@ -109,22 +121,34 @@ class ServiceApi:
         docs = [
             Document(text, DataFormat.JSON, f"documents[{i}]") for i, text in enumerate(documents)
         ]
+        customer = principal.role is not Role.OPERATOR
+        if customer:
+            _check_names(principal, docs)
         async with self._changes:
             data, defined = await asyncio.to_thread(self._validated, docs)
             changes: dict[str, Any] = dict(services_of([data]))
             catalog = catalog_of([data])
-            if principal.role is not Role.OPERATOR:
+            if customer:
                 await asyncio.to_thread(self._check_customer, principal, changes, catalog, defined)
             self.controller.command = _journal_command("ApplyServices", principal)
-            return await self.controller.apply(
-                changes, dry_run=dry_run, options=options, catalog=catalog
-            )
+            try:
+                return await self.controller.apply(
+                    changes, dry_run=dry_run, options=options, catalog=catalog
+                )
+            except FootprintConflict as exc:
+                if not customer:
+                    raise
+                where = f"{exc.device}: {exc.node}" if exc.device else exc.node
+                raise Clash(
+                    f"{where}: {exc.leaf} clashes with the configuration of another "
+                    "service or of the device"
+                ) from None
 
     async def delete(
         self, principal: Principal, service_id: str, *, dry_run: bool, options: RunOptions
     ) -> Outcome:
-        await self.get(principal, service_id)  # refuses what the principal does not see
-        async with self._changes:
+        async with self._changes:  # the owner checked is the owner when the change runs
+            await self.get(principal, service_id)  # refuses what the principal does not see
             self.controller.command = _journal_command("DeleteService", principal)
             return await self.controller.apply({service_id: None}, dry_run=dry_run, options=options)
 
@@ -149,13 +173,10 @@ class ServiceApi:
         """
         for service_id, service in changes.items():
             if service.vpn.customer != principal.customer:
-                raise PermissionDenied(
-                    f"service {service_id!r} is for customer {service.vpn.customer!r}: "
-                    "this token applies its own customer's services only"
-                )
+                raise _foreign(service_id, service.vpn.customer)
             existing = service_view(self.store, service_id)
             if existing is not None and existing.customer != principal.customer:
-                raise PermissionDenied(f"vpn-id {service_id!r} belongs to another customer")
+                raise _hidden(principal, f"service {service_id!r}")
         with self.store.session() as session:
             stored = stored_catalog_entries(session)
         given = {
@@ -167,11 +188,36 @@ class ServiceApi:
             for name in sorted(defined.get(kind, ())):
                 entry, known = entries.get(name), stored[kind].get(name)
                 if _canonical(known) != _canonical(entry):
-                    what = "is not stored" if known is None else "differs from the stored one"
                     raise PermissionDenied(
-                        f"{kind} {name!r} {what}: "
+                        f"{kind} {name!r} is not the stored one: "
                         "only an operator defines SLA templates, tiers and customers"
                     )
+
+
+def _check_names(principal: Principal, docs: Sequence[Document]) -> None:
+    """Refuse, before validation, documents naming a customer other than the principal's.
+
+    Validation would tell whether that customer exists (the customer-name
+    must name one); the refusal is the same either way.  A document that
+    cannot be read is left to validation.
+    """
+    for doc in docs:
+        for service_id, customer in service_customers(doc):
+            if customer != principal.customer:
+                raise _foreign(service_id, customer)
+        for name in sorted(named_entries(doc).get("customer", ())):
+            if name != principal.customer:
+                raise PermissionDenied(
+                    f"customer {name!r} is not the stored one: "
+                    "only an operator defines SLA templates, tiers and customers"
+                )
+
+
+def _foreign(service_id: str, customer: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"service {service_id!r} is for customer {customer!r}: "
+        "this token applies its own customer's services only"
+    )
 
 
 def _journal_command(method: str, principal: Principal) -> str:

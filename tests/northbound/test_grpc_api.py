@@ -20,9 +20,13 @@ from google.rpc import status_pb2
 
 from controller.sla import live
 from controller.sla.csvinput import SampleChunk
+from controller.sla.events import Cursor
+from controller.store.footprints import ServiceRepository
 from controller.store.sla import SlaRepository
 from controller.tokens import Tokens
 from controller.tokens import parse as parse_token
+from controller.validation import Document, validated_data
+from controller.yangmodels import DataFormat
 from northbound.grpc.errors import DETAILS_KEY
 from northbound.proto.netsla.v1 import netsla_pb2 as pb
 from tests.northbound.grpcapi import (
@@ -242,6 +246,84 @@ def test_a_customer_cannot_redefine_an_sla_template(tmp_path: Path) -> None:
     run(tmp_path, scenario)
 
 
+def _acme_service(*, vpn_id: str = "acme-corp", customer: str = "acme") -> dict[str, Any]:
+    """The acme example's service alone, under another vpn-id or customer-name if asked."""
+    data = json.loads(ACME.read_text().replace('"acme-corp"', json.dumps(vpn_id)))
+    del data["netsla-sla:customers"]
+    (vpn,) = data["ietf-l3vpn-svc:l3vpn-svc"]["vpn-services"]["vpn-service"]
+    vpn["customer-name"] = customer
+    return data
+
+
+def test_a_customers_refusals_tell_nothing_of_what_other_customers_have(tmp_path: Path) -> None:
+    async def scenario(api: Api) -> None:
+        store_catalog(api.store)
+        globex = validated_data(
+            [Document(p.read_bytes(), DataFormat.JSON, p.name) for p in (TEMPLATES, GLOBEX)]
+        )
+        with api.store.session() as session:
+            ServiceRepository(session).put_service("globex-retail", globex, ["pe1"], None)
+
+        async def refused(*docs: dict[str, Any]) -> str:
+            request = pb.ApplyServicesRequest(documents=[json.dumps(d) for d in docs], dry_run=True)
+            err = await rpc_error(api.services.ApplyServices(request, metadata=api.auth("acme")))
+            assert err.code() == grpc.StatusCode.PERMISSION_DENIED, err.details()
+            return err.details() or ""
+
+        # A customer that exists and one that does not: the same words.
+        known = await refused(_acme_service(customer="globex"))
+        unknown = await refused(_acme_service(customer="initech"))
+        assert known.replace("globex", "X") == unknown.replace("initech", "X")
+        # Another customer's catalog entry, stored or not.
+        entry = json.loads(GLOBEX.read_text())["netsla-sla:customers"]
+        known = await refused({"netsla-sla:customers": entry}, _acme_service())
+        entry["customer"][0]["name"] = "initech"
+        unknown = await refused({"netsla-sla:customers": entry}, _acme_service())
+        assert known.replace("globex", "X") == unknown.replace("initech", "X")
+        # A template that differs from the stored one, and one that is not stored.
+        templates = json.loads(TEMPLATES.read_text())
+        gold = next(
+            t for t in templates["netsla-sla:sla-templates"]["sla-template"] if t["name"] == "gold"
+        )
+        gold["description"] = "changed"
+        differs = await refused(templates, _acme_service())
+        gold["name"] = "platinum"
+        missing = await refused(templates, _acme_service())
+        assert differs.replace("gold", "X") == missing.replace("platinum", "X")
+        # A vpn-id globex holds is refused in the words of a service the token does not see.
+        held = await refused(_acme_service(vpn_id="globex-retail"))
+        request = pb.GetServiceRequest(name="services/no-such-vpn")
+        hidden = await rpc_error(api.services.GetService(request, metadata=api.auth("acme")))
+        assert held.replace("globex-retail", "X") == (hidden.details() or "").replace(
+            "no-such-vpn", "X"
+        )
+
+    run(tmp_path, scenario)
+
+
+def test_a_clash_with_other_configuration_is_told_to_a_customer_without_its_values(
+    tmp_path: Path,
+) -> None:
+    async def scenario(api: Api) -> None:
+        store_catalog(api.store)
+        # acme's hub-and-spoke VPN "acme-retail" names its hub VRF "acme-retail-hub",
+        # the VRF of the any-to-any VPN "acme-retail-hub" on the same PE.
+        hub_spoke = json.loads(GLOBEX.read_text().replace("globex", "acme"))
+        del hub_spoke["netsla-sla:customers"]
+        any_to_any = _acme_service(vpn_id="acme-retail-hub")
+        request = pb.ApplyServicesRequest(
+            documents=[json.dumps(hub_spoke), json.dumps(any_to_any)], dry_run=True
+        )
+        told = await rpc_error(api.services.ApplyServices(request, metadata=api.auth("acme")))
+        full = await rpc_error(api.services.ApplyServices(request, metadata=api.auth("operator")))
+        assert told.code() == full.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert (told.details() or "").startswith("pe1: vrf[acme-retail-hub]: description ")
+        assert "netsla VPN" in (full.details() or "")  # the operator sees both values
+        assert "netsla VPN" not in (told.details() or "") and "'" not in (told.details() or "")
+
+    run(tmp_path, scenario)
+
+
 # --- apply and validation -----------------------------------------------------
 
 
@@ -405,7 +487,7 @@ def test_health_and_reflection_are_served(tmp_path: Path, service: str) -> None:
 
 def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> None:
     from controller.store import open_store
-    from controller.tokens import Principal, Role
+    from controller.tokens import Role
     from northbound.grpc.errors import FellBehind
     from northbound.grpc.hub import EventHub
 
@@ -415,7 +497,7 @@ def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> N
         bind_examples(store)
         hub = EventHub(store, poll_interval=60, max_backlog=2)
         await hub.start()
-        operator = Principal(token_id="t", role=Role.OPERATOR)
+        operator = Tokens(store).authenticate(Tokens(store).create(role=Role.OPERATOR).text)
         stream = hub.subscribe(operator, None)
         first = asyncio.ensure_future(stream.__anext__())
         await asyncio.sleep(0.05)  # subscribed
@@ -436,3 +518,51 @@ def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> N
         store.close()
 
     asyncio.run(scenario())
+
+
+def test_a_stream_resumes_with_every_page_of_what_it_missed(tmp_path: Path) -> None:
+    from controller.store import open_store
+    from controller.tokens import Role
+    from northbound.grpc.hub import EventHub
+
+    async def scenario() -> None:
+        store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+        store_catalog(store)
+        bind_examples(store)
+        await asyncio.to_thread(lambda: live.run(store, now_us=T0_US))
+        with store.session() as session:
+            stored = len(SlaRepository(session).alarm_changes())
+        assert stored > 4
+        # Pages of two alarm changes: the missed changes take several reads.
+        hub = EventHub(store, poll_interval=60, page_size=2)
+        await hub.start()
+        operator = Tokens(store).authenticate(Tokens(store).create(role=Role.OPERATOR).text)
+        stream = hub.subscribe(operator, Cursor())
+        replayed = []
+        while len(replayed) < stored:
+            event = await asyncio.wait_for(stream.__anext__(), 5)
+            if event.alarm is not None:
+                replayed.append(event.alarm.change_id)
+        assert replayed == sorted(set(replayed))
+        await stream.aclose()
+        await hub.stop()
+        store.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_stream_of_a_token_revoked_meanwhile_ends_unauthenticated(tmp_path: Path) -> None:
+    async def scenario(api: Api) -> None:
+        store_catalog(api.store)
+        bind_examples(api.store)
+        request = pb.StreamSlaEventsRequest(parent="customers/-")
+        stream = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
+        await listening(api, 1)
+        token_id, _ = parse_token(api.tokens["acme"])
+        await asyncio.to_thread(Tokens(api.store).revoke, token_id)
+        await evaluated(api)  # events for acme, stored after the revocation
+        err = await rpc_error(take(stream, 1))
+        assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert api.server.hub.subscriber_count == 0
+
+    run(tmp_path, scenario)

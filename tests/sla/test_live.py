@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
+import pytest
 from live_helpers import repository, sqlite_store
 from sla_helpers import FROM, chunk, us
 
-from controller.sla import alarms, live, opstate
+from controller.sla import alarms, live, opstate, status
+from controller.sla.catalog import SlaCatalog, bind_services
 from controller.sla.metrics import Metric
 from controller.sla.template import Period as MeasurementPeriod
+from controller.store import Store
 from controller.store.availability import AvailabilityRepository, EventKind
-from controller.store.slarecords import Access, Binding
+from controller.store.probes import ProbePacket, ProbePacketRepository
+from controller.store.sla import SlaRepository
+from controller.store.slarecords import Access, Binding, OrderRecord
 from controller.validation import validate_document
 from controller.yangmodels import DataFormat
 
@@ -138,3 +146,96 @@ def test_stored_results_and_alarms_are_valid_netsla_sla_state(tmp_path: Path) ->
     assert period["measured"]["delay-ms"] == "150"
     assert period["violation"] == [{"metric": "delay-ms", "objective": "100", "measured": "150"}]
     assert alarm_list["netsla-sla:alarms"]["alarm-list"]["number-of-alarms"] == 1
+
+
+def _round_with_alarms(store: Store) -> int:
+    """Bind BINDING, make it breach (pe1 down 20 minutes) and run a round; the round's time."""
+    with repository(store) as repo:
+        repo.put_template("gold", ENTRY)
+        repo.bind(BINDING)
+        repo.put_order(OrderRecord(service_id="vpn1", ordered_us=us(FROM), delivered_us=None))
+    events = AvailabilityRepository(store)
+    down = events.open_event(
+        device="pe1",
+        interface="",
+        kind=EventKind.DEVICE_UNREACHABLE,
+        reason="timeout",
+        started_us=us(FROM),
+    )
+    events.close_event(down.id, ended_us=us(FROM) + 20 * MIN)
+    now = us(FROM) + 120 * MIN
+    live.run(store, now_us=now)
+    return now
+
+
+def _records_of(store: Store, service_id: str) -> list[object]:
+    resource = alarms.service_resource(service_id)
+    with repository(store) as repo:
+        return [
+            *repo.results(service_id=service_id),
+            *repo.incidents(service_id=service_id),
+            *([repo.order(service_id)] if repo.order(service_id) else []),
+            *[a for a in repo.alarms() if a.resource == resource],
+            *repo.alarm_changes(resource=resource),
+        ]
+
+
+def test_a_deleted_service_leaves_nothing_to_a_service_that_reuses_its_id(tmp_path: Path) -> None:
+    with sqlite_store(tmp_path) as store:
+        now = _round_with_alarms(store)
+        assert len(_records_of(store, "vpn1")) >= 6  # results, incident, order, alarms, history
+        with store.session() as session:
+            bind_services(session, {"vpn1": None}, {}, SlaCatalog(), at=datetime.now(UTC))
+        assert _records_of(store, "vpn1") == []
+        # Another customer's vpn1, bound now: nothing of the old one reaches it.
+        reused = replace(BINDING, customer="globex", since_us=now)
+        with repository(store) as repo:
+            repo.bind(reused)
+        assert status.service_status(store, "vpn1") == status.ServiceSla(
+            service_id="vpn1",
+            customer="globex",
+            template="gold",
+            result=None,
+            entry=None,
+            active_alarms=0,
+        )
+        assert status.alarms(store, active_only=False) == []
+
+
+def test_probe_packets_from_before_the_binding_are_not_the_services(tmp_path: Path) -> None:
+    start = us(FROM) + 60 * MIN
+    with sqlite_store(tmp_path) as store:
+        with repository(store) as repo:
+            repo.put_template("gold", ENTRY)
+            repo.bind(replace(BINDING, since_us=start))
+        # One packet of an earlier service's probe of that name (900 ms), then ours (20 ms).
+        ProbePacketRepository(store).write(
+            [
+                ProbePacket(
+                    device="pe1", owner="netsla", test="s1-s2", seq=seq, sent_us=at, delay_ms=delay
+                )
+                for seq, at, delay in ((1, start - 30 * MIN, 900.0), (2, start + 10 * MIN, 20.0))
+            ]
+        )
+        [outcome] = live.run(store, now_us=start + 20 * MIN)
+    assert outcome.period is not None
+    assert outcome.period.metrics[Metric.DELAY_MS] == 20
+
+
+def test_a_round_takes_back_what_it_wrote_for_a_service_deleted_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with sqlite_store(tmp_path) as store:
+        with repository(store) as repo:
+            repo.put_template("gold", ENTRY)
+        # The round read vpn1's binding just before a delete committed.
+        reads = iter([[BINDING]])
+        original = SlaRepository.bindings
+
+        def stale_first(self: SlaRepository, **kwargs: Any) -> list[Binding]:
+            return next(reads, None) or original(self, **kwargs)
+
+        monkeypatch.setattr(SlaRepository, "bindings", stale_first)
+        [outcome] = live.run(store, now_us=us(FROM) + 120 * MIN)
+        assert outcome.period is not None  # evaluated and written, then taken back
+        assert _records_of(store, "vpn1") == []
