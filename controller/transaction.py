@@ -14,8 +14,10 @@ less than :data:`CONFIRM_MARGIN` left, the transaction is put back instead.
 
 Devices without :confirmed-commit:1.1 get the best safe path their
 capabilities allow (candidate and commit, or running with
-rollback-on-error), with the reverse edit as rollback plan.  Per-platform
-quirks live in :data:`QUIRKS`.
+rollback-on-error), with the reverse edit as rollback plan; an edit of
+running that got no answer, or an rpc-error from a device that cannot roll
+its edits back, may have taken in whole or in part, so the plan is applied
+there too.  Per-platform quirks live in :data:`QUIRKS`.
 """
 
 from __future__ import annotations
@@ -159,6 +161,11 @@ class DeviceResult:
     # Its confirmed commit was sent but no answer came (a timeout, the session
     # lost): it may be pending on the device all the same.
     maybe_committed: bool = False
+    # Its edit of running failed in a way that may have left all or part of
+    # it in place (no answer; an rpc-error from a device without
+    # rollback-on-error): its rollback plan is applied all the same (the
+    # plan restores what was there, so it is harmless where nothing changed).
+    maybe_edited: bool = False
     # When its confirmed commit was answered (time.monotonic()), and when that
     # commit's timer runs out on the device: a confirm must come before.
     commit_expires: float | None = None
@@ -256,6 +263,7 @@ class Transaction:
         self._gate = gate
         self._gate_task: asyncio.Future[None] | None = None
         self._unlocked: set[str] = set()  # unlocked with their final commit
+        self._atomic_edits: set[str] = set()  # running edited with rollback-on-error
         self._waiting = waiting
         self._preparing = len(self.changes)
         self._none_failed = True
@@ -335,8 +343,12 @@ class Transaction:
             result.error, result.failed_step = str(exc), step
             result.outcome = Outcome.FAILED
             result.refused = step in (Step.EDIT, Step.COMMIT) and _refuses_data(exc)
-            result.maybe_committed = step == Step.COMMIT and isinstance(
-                exc, (TimeoutError, ConnectionError)
+            unanswered = isinstance(exc, (TimeoutError, ConnectionError))
+            result.maybe_committed = step == Step.COMMIT and unanswered
+            result.maybe_edited = (
+                step == Step.EDIT
+                and result.strategy == Strategy.RUNNING
+                and (unanswered or change.device not in self._atomic_edits)
             )
             return False
         if step == Step.DISCARD:
@@ -365,6 +377,8 @@ class Transaction:
         store = Datastore.RUNNING if strategy == Strategy.RUNNING else Datastore.CANDIDATE
         steps: list[tuple[Step, Callable[[], Awaitable[object]]]] = []
         if strategy == Strategy.RUNNING:
+            if caps[0].rollback_on_error:
+                self._atomic_edits.add(change.device)
             steps.append((Step.LOCK, lambda: d.lock(store)))
             steps.append(
                 (
@@ -474,7 +488,8 @@ class Transaction:
         d, result = change.driver, self.results[change.device]
         try:
             if result.outcome == Outcome.COMMITTED or (
-                Step.EDIT in result.done and result.strategy == Strategy.RUNNING
+                result.strategy == Strategy.RUNNING
+                and (Step.EDIT in result.done or result.maybe_edited)
             ):
                 await self._compensate(change)
             elif Step.CONFIRM not in result.done and (

@@ -413,6 +413,55 @@ def test_confirmed_is_told_once_unlocked_and_before_a_running_only_device_unlock
     ]
 
 
+@dataclass
+class _RunningOnly(Device):
+    """No candidate: edit-config changes running.  Its edit fails as ``how`` says:
+
+    ``unanswered``: applied, then no answer; ``partial``: half applied, then an
+    rpc-error (no rollback-on-error); ``refused``: an rpc-error, nothing applied
+    (rollback-on-error).
+    """
+
+    how: str = "unanswered"
+
+    async def edit_config(self, config: str, *, target: Datastore, **rest: Any) -> None:
+        assert target is Datastore.RUNNING
+        self.calls.append("edit-config")
+        if config == "new" and self.how != "ok":
+            if self.how == "unanswered":
+                self.running = config
+                raise DeviceTimeout(self.name, "edit-config: no reply", operation="edit-config")
+            if self.how == "partial":
+                self.running = "half new"
+            info = RpcErrorInfo("invalid-value", "application", "error", "bad", "/x")
+            raise RpcFailed(self.name, "edit-config", (info,))
+        self.running = config
+
+
+@pytest.mark.parametrize(
+    ("how", "capabilities", "compensated"),
+    [
+        ("unanswered", Capabilities(rollback_on_error=True), True),
+        ("partial", Capabilities(), True),
+        ("refused", Capabilities(rollback_on_error=True), False),
+    ],
+)
+def test_a_running_edit_that_may_have_taken_is_put_back_by_its_rollback_plan(
+    how: str, capabilities: Capabilities, compensated: bool
+) -> None:
+    devices: list[Device] = [
+        Device("r1"),
+        _RunningOnly("r2", capabilities=capabilities, how=how),
+    ]
+    with pytest.raises(TransactionFailed, match=r"r2 \(edit-config\)") as failure:
+        run(devices)
+    results = {r.device: r for r in failure.value.results}
+    assert results["r2"].maybe_edited is compensated
+    for d in devices:
+        assert (d.running, d.saved, d.locked) == ("old", None, False), (d.name, d.calls)
+    assert (devices[1].calls.count("edit-config") == 2) is compensated  # the edit, its reverse
+
+
 NO_VALIDATE = Capabilities(candidate=True, confirmed_commit=True, rollback_on_error=True)
 
 
