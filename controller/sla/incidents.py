@@ -63,11 +63,16 @@ def outages(binding: Binding, events: Iterable[AvailabilityEvent]) -> list[Outag
 def sync_from_events(
     repo: SlaRepository, bindings: Sequence[Binding], events: Iterable[AvailabilityEvent]
 ) -> int:
-    """Open or clear the incidents of every affected service; returns how many changed."""
+    """Open or clear the incidents of every affected service; returns how many changed.
+
+    An outage over before a service was bound is not that service's.
+    """
     changed = 0
     for event in events:
         for binding in bindings:
             if not affects(binding, event):
+                continue
+            if event.ended_us is not None and event.ended_us <= binding.since_us:
                 continue
             found = repo.incident_for_event(service_id=binding.service_id, event_id=event.id)
             if found is None:

@@ -51,21 +51,25 @@ def test_calendar_periods() -> None:
     assert live.month_period("2026-11") == month
 
 
+def _pe1_down_first_20_minutes(store: Store) -> None:
+    events = AvailabilityRepository(store)
+    down = events.open_event(
+        device="pe1",
+        interface="",
+        kind=EventKind.DEVICE_UNREACHABLE,
+        reason="timeout",
+        started_us=us(FROM),
+    )
+    events.close_event(down.id, ended_us=us(FROM) + 20 * MIN)
+
+
 def test_round_evaluates_stores_and_alarms(tmp_path: Path) -> None:
     with sqlite_store(tmp_path) as store:
         with repository(store) as repo:
             repo.put_template("gold", ENTRY)
             repo.bind(BINDING)
         # pe1 unreachable for the first 20 minutes of November: 4 of 24 intervals down.
-        events = AvailabilityRepository(store)
-        down = events.open_event(
-            device="pe1",
-            interface="",
-            kind=EventKind.DEVICE_UNREACHABLE,
-            reason="timeout",
-            started_us=us(FROM),
-        )
-        events.close_event(down.id, ended_us=us(FROM) + 20 * MIN)
+        _pe1_down_first_20_minutes(store)
         # Delay 50 ms for 40 minutes, then 90 ms for an hour: the period's mean is
         # 74 ms (74 % of the budget), the last hour's 90 ms (past the 20 % margin).
         probe = chunk(
@@ -154,15 +158,7 @@ def _round_with_alarms(store: Store) -> int:
         repo.put_template("gold", ENTRY)
         repo.bind(BINDING)
         repo.put_order(OrderRecord(service_id="vpn1", ordered_us=us(FROM), delivered_us=None))
-    events = AvailabilityRepository(store)
-    down = events.open_event(
-        device="pe1",
-        interface="",
-        kind=EventKind.DEVICE_UNREACHABLE,
-        reason="timeout",
-        started_us=us(FROM),
-    )
-    events.close_event(down.id, ended_us=us(FROM) + 20 * MIN)
+    _pe1_down_first_20_minutes(store)
     now = us(FROM) + 120 * MIN
     live.run(store, now_us=now)
     return now
@@ -239,3 +235,16 @@ def test_a_round_takes_back_what_it_wrote_for_a_service_deleted_meanwhile(
         [outcome] = live.run(store, now_us=us(FROM) + 120 * MIN)
         assert outcome.period is not None  # evaluated and written, then taken back
         assert _records_of(store, "vpn1") == []
+
+
+def test_an_outage_over_before_the_binding_opens_no_incident(tmp_path: Path) -> None:
+    with sqlite_store(tmp_path) as store:
+        _pe1_down_first_20_minutes(store)
+        with repository(store) as repo:
+            repo.put_template("gold", ENTRY)
+            repo.bind(replace(BINDING, since_us=us(FROM) + 20 * MIN))
+        [outcome] = live.run(store, now_us=us(FROM) + 120 * MIN)
+        assert outcome.period is not None
+        assert outcome.period.metrics[Metric.MTTR_MINUTES] is None
+        with repository(store) as repo:
+            assert repo.incidents(service_id="vpn1") == []
