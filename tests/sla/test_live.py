@@ -24,6 +24,7 @@ from controller.store.sla import SlaRepository
 from controller.store.slarecords import Access, Binding, OrderRecord
 from controller.validation import validate_document
 from controller.yangmodels import DataFormat
+from tests.stores import DATABASES, opened
 
 MIN = 60_000_000
 ENTRY = {
@@ -176,8 +177,11 @@ def _records_of(store: Store, service_id: str) -> list[object]:
         ]
 
 
-def test_a_deleted_service_leaves_nothing_to_a_service_that_reuses_its_id(tmp_path: Path) -> None:
-    with sqlite_store(tmp_path) as store:
+@pytest.mark.parametrize("kind", DATABASES)
+def test_a_deleted_service_leaves_nothing_to_a_service_that_reuses_its_id(
+    kind: str, tmp_path: Path
+) -> None:
+    with opened(kind, tmp_path) as store:
         now = _round_with_alarms(store)
         assert len(_records_of(store, "vpn1")) >= 6  # results, incident, order, alarms, history
         with store.session() as session:
@@ -218,10 +222,11 @@ def test_probe_packets_from_before_the_binding_are_not_the_services(tmp_path: Pa
     assert outcome.period.metrics[Metric.DELAY_MS] == 20
 
 
+@pytest.mark.parametrize("kind", DATABASES)
 def test_a_round_takes_back_what_it_wrote_for_a_service_deleted_meanwhile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with sqlite_store(tmp_path) as store:
+    with opened(kind, tmp_path) as store:
         with repository(store) as repo:
             repo.put_template("gold", ENTRY)
         # The round read vpn1's binding just before a delete committed.
