@@ -247,7 +247,9 @@ def run(
     packets = ProbePacketRepository(store)
     with store.session() as session:
         repo = SlaRepository(session)
-        bindings = repo.bindings()
+        # Held until the round commits (PostgreSQL): a service deleted meanwhile waits
+        # for the round, then removes what it wrote (controller.sla.catalog).
+        bindings = repo.bindings(hold=True)
         incidents.sync_from_events(repo, bindings, events)
         templates = load_templates(repo)
         outcomes = [
@@ -285,8 +287,10 @@ def run(
 def _forget_unbound(repo: SlaRepository, evaluated: Sequence[Binding]) -> None:
     """Take back what this round wrote for services deleted (or re-created) while it ran.
 
-    The bindings are held from here to the round's commit, so a delete
-    that comes later waits for the round and then removes its records too.
+    On PostgreSQL the bindings are held from the round's start, so none is
+    deleted meanwhile.  SQLite reads them outside the round's write
+    transaction: a delete can come between that read and the round's first
+    write, after which SQLite lets no other writer in until the round commits.
     """
     now = {b.service_id: b.since_us for b in repo.bindings(hold=True)}
     gone = [b.service_id for b in evaluated if now.get(b.service_id) != b.since_us]

@@ -8,6 +8,10 @@ from controller.assembly import freeze_startup_heap
 
 
 def test_the_startup_heap_is_frozen_once() -> None:
+    # As in a fresh process: whatever an earlier test froze or an apply's
+    # resumed collector moved on (controller.execution) is forgotten.
+    freeze_startup_heap.cache_clear()
+    gc.unfreeze()
     freeze_startup_heap()
     frozen = gc.get_freeze_count()
     assert frozen > 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -253,3 +255,36 @@ def test_an_outage_over_before_the_binding_opens_no_incident(tmp_path: Path) -> 
         assert outcome.period.metrics[Metric.MTTR_MINUTES] is None
         with repository(store) as repo:
             assert repo.incidents(service_id="vpn1") == []
+
+
+@pytest.mark.postgres
+def test_a_delete_during_a_round_waits_for_it_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with opened("postgresql", tmp_path) as store:
+        with repository(store) as repo:
+            repo.put_template("gold", ENTRY)
+            repo.bind(BINDING)
+        written, deleting, deleted = threading.Event(), threading.Event(), threading.Event()
+        forget = live._forget_unbound
+
+        def paused(repo: SlaRepository, evaluated: Any) -> None:
+            written.set()  # the round's results and alarms are written, not committed
+            assert deleting.wait(10)
+            assert not deleted.wait(0.5)  # the delete waits for the round
+            forget(repo, evaluated)
+
+        def delete() -> None:
+            assert written.wait(10)
+            deleting.set()
+            with store.session() as session:
+                bind_services(session, {"vpn1": None}, {}, SlaCatalog(), at=datetime.now(UTC))
+            deleted.set()
+
+        monkeypatch.setattr(live, "_forget_unbound", paused)
+        with ThreadPoolExecutor(1) as pool:
+            deleting_thread = pool.submit(delete)
+            [outcome] = live.run(store, now_us=us(FROM) + 120 * MIN)
+            deleting_thread.result(timeout=10)
+        assert outcome.period is not None
+        assert _records_of(store, "vpn1") == []
