@@ -38,7 +38,7 @@ from controller.errors import ControllerError
 from controller.journal import Document, Journal, TxState
 from controller.render import platform
 from controller.render.xml import edit_payload_text
-from controller.store import Store, unit_of_work
+from controller.store import Store, StoreError, unit_of_work
 from controller.store.footprints import now
 from controller.store.services import DeviceRow
 from controller.transaction import (
@@ -58,7 +58,7 @@ from southbound import workers
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LEASE = timedelta(minutes=10)  # longer than any transaction's RPC timeouts add up to
+LEASE = timedelta(minutes=10)  # renewed every LEASE / 3 while its transaction runs
 # The success record starts once the transaction waits for this many devices
 # or fewer (every other one holds the change): while the slowest device
 # commits, which leaves a core idle when the devices share netsla's machine.
@@ -190,6 +190,34 @@ def take_leases(session: Session, tx: int, devices: Sequence[str]) -> None:
         )
 
 
+def renew_leases(session: Session, tx: int) -> int:
+    """Extend ``tx``'s leases to a full :data:`LEASE` from now; how many it holds."""
+    result = session.execute(
+        update(DeviceRow).where(DeviceRow.busy_transaction == tx).values(busy_until=now() + LEASE)
+    )
+    return int(cast("CursorResult[Any]", result).rowcount)
+
+
+async def _keep_leases(store: Store, tx: int) -> None:
+    """Renew ``tx``'s leases every third of :data:`LEASE` until cancelled.
+
+    A transaction whose devices time out step after step (each RPC has
+    its own timeout, and a put-back adds its own) can outlast one lease;
+    another controller must not take its devices meanwhile.
+    """
+    while True:
+        await asyncio.sleep(LEASE.total_seconds() / 3)
+
+        def renew() -> None:
+            with store.session() as session:
+                renew_leases(session, tx)
+
+        try:
+            await asyncio.to_thread(renew)
+        except StoreError as exc:  # tried again at the next third
+            log.warning("transaction %d: its device leases were not renewed: %s", tx, exc)
+
+
 def release_leases(session: Session, tx: int) -> None:
     session.execute(
         update(DeviceRow)
@@ -267,19 +295,23 @@ async def execute(
     its journal entry saying otherwise.  The cancellation is raised once
     the transaction is committed on every device or put back on all.
     """
-    with collector_paused():
-        return await _to_the_end(
-            entry.tx,
-            _execute(
-                store=store,
-                entry=entry,
-                pushes=pushes,
-                driver=driver,
-                options=options or RunOptions(),
-                on_success=on_success,
-                on_failure=on_failure,
-            ),
-        )
+    keeping = asyncio.ensure_future(_keep_leases(store, entry.tx))
+    try:
+        with collector_paused():
+            return await _to_the_end(
+                entry.tx,
+                _execute(
+                    store=store,
+                    entry=entry,
+                    pushes=pushes,
+                    driver=driver,
+                    options=options or RunOptions(),
+                    on_success=on_success,
+                    on_failure=on_failure,
+                ),
+            )
+    finally:
+        keeping.cancel()
 
 
 async def _to_the_end(tx: int, work: Coroutine[Any, Any, T]) -> T:

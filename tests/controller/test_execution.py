@@ -7,7 +7,7 @@ import gc
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from controller import execution
 from controller.diff import Edit, Operation
 from controller.execution import (
     SWITCH_INTERVAL,
@@ -312,4 +313,35 @@ def test_a_change_every_device_confirmed_but_the_store_cannot_record_is_put_back
             select(DeviceRow.name).where(DeviceRow.busy_transaction.is_not(None))
         ).all()
     assert len(failed_sessions) == 1  # the caller's own failure bookkeeping ran
+    store.close()
+
+
+def test_a_transaction_that_outlasts_its_lease_keeps_its_devices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """r1's confirmed commit takes longer than a lease: the lease is renewed meanwhile,
+    so another controller still finds r1 taken."""
+    monkeypatch.setattr(execution, "LEASE", timedelta(milliseconds=300))
+    monkeypatch.setattr(execution, "RECORD_WHILE_WAITING_FOR", 0)
+    store, pushes, entry = _two_devices(tmp_path)
+    other = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    leased: list[datetime] = []
+
+    class _SlowCommit(Device):
+        async def commit(self, *, confirmed: bool = False, **rest: Any) -> None:
+            if confirmed and self.name == "r1":
+                await asyncio.sleep(0.6)  # two leases
+                with other.session() as session:
+                    until = session.scalar(
+                        select(DeviceRow.busy_until).where(DeviceRow.name == "r1")
+                    )
+                assert until is not None
+                leased.append(until if until.tzinfo else until.replace(tzinfo=UTC))
+            await super().commit(confirmed=confirmed, **rest)
+
+    started = now()
+    results = asyncio.run(execute(store=store, entry=entry, pushes=pushes, driver=_SlowCommit))
+    assert [r.outcome for r in results] == [Outcome.COMMITTED] * 2
+    assert leased and leased[0] > started + timedelta(milliseconds=600)
+    other.close()
     store.close()
