@@ -74,6 +74,10 @@ def test_apply_binds_services_with_the_probes_on_their_routers(
     store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
     try:
         with store.session() as session:
-            assert SlaRepository(session).bindings() == []
+            repo = SlaRepository(session)
+            # The service's SLA records went with it (its order among them).
+            assert repo.bindings() == []
+            assert repo.order("acme-corp") is None
+            assert repo.results() == repo.alarms() == []
     finally:
         store.close()
