@@ -187,13 +187,12 @@ def named_entries(document: Document) -> dict[str, set[str]]:
     XML), leniently: one that cannot be read, or is not shaped as expected,
     defines nothing here and is reported by its validation.
     """
-    text = document.text.encode() if isinstance(document.text, str) else document.text
-    try:
-        if document.fmt is DataFormat.XML:
-            return _xml_names(XmlDocument(text, Limits()))
-        data = JsonDocument(text, Limits()).data
-    except DocumentRefused:
-        return {}
+    if document.fmt is DataFormat.XML:
+        try:
+            return _xml_names(XmlDocument(_bytes(document), Limits()))
+        except DocumentRefused:
+            return {}
+    data = _json_data(document)
     found: dict[str, set[str]] = {}
     for top, name in _LISTS:
         container = json_member(data, top)
@@ -212,13 +211,9 @@ def service_customers(document: Document) -> list[tuple[str, str]]:
     document that does not parse, a customer-name missing or not a string)
     is left to validation, which refuses it.
     """
-    text = document.text.encode() if isinstance(document.text, str) else document.text
     if document.fmt is not DataFormat.JSON:
         return []
-    try:
-        data = JsonDocument(text, Limits()).data
-    except DocumentRefused:
-        return []
+    data = _json_data(document)
     services = json_member(json_member(json_member(data, L3VPN_TOP), "vpn-services"), "vpn-service")
     found = []
     for entry in services if isinstance(services, list) else ():
@@ -226,6 +221,18 @@ def service_customers(document: Document) -> list[tuple[str, str]]:
         if isinstance(customer, str):
             found.append((str(json_member(entry, "vpn-id")), customer))
     return found
+
+
+def _bytes(document: Document) -> bytes:
+    return document.text.encode() if isinstance(document.text, str) else document.text
+
+
+def _json_data(document: Document) -> Any:
+    """A JSON document's data as validation reads it; None when it cannot be read."""
+    try:
+        return JsonDocument(_bytes(document), Limits()).data
+    except DocumentRefused:
+        return None
 
 
 def _xml_names(document: XmlDocument) -> dict[str, set[str]]:
