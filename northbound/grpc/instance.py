@@ -42,7 +42,6 @@ from controller.sla.catalog import (
     SlaCatalog,
     catalog_of,
     defined_entries,
-    named_entries,
     service_customers,
     stored_catalog_entries,
     with_stored_catalog,
@@ -122,10 +121,11 @@ class ServiceApi:
             Document(text, DataFormat.JSON, f"documents[{i}]") for i, text in enumerate(documents)
         ]
         customer = principal.role is not Role.OPERATOR
+        defined = await asyncio.to_thread(defined_entries, docs)
         if customer:
-            _check_names(principal, docs)
+            await asyncio.to_thread(_check_names, principal, docs, defined)
         async with self._changes:
-            data, defined = await asyncio.to_thread(self._validated, docs)
+            data = await asyncio.to_thread(self._validated, docs, defined)
             changes: dict[str, Any] = dict(services_of([data]))
             catalog = catalog_of([data])
             if customer:
@@ -152,12 +152,13 @@ class ServiceApi:
             self.controller.command = _journal_command("DeleteService", principal)
             return await self.controller.apply({service_id: None}, dry_run=dry_run, options=options)
 
-    def _validated(self, docs: Sequence[Document]) -> tuple[dict[str, Any], dict[str, set[str]]]:
-        """The documents' data, validated with the stored catalog, and what they define."""
-        defined = defined_entries(docs)
+    def _validated(
+        self, docs: Sequence[Document], defined: Mapping[str, set[str]]
+    ) -> dict[str, Any]:
+        """The documents' data, validated with the stored catalog entries they do not define."""
         with self.store.session() as session:
             completed = with_stored_catalog(session, docs, defined)
-        return validated_data(completed), defined
+        return validated_data(completed)
 
     def _check_customer(
         self,
@@ -188,13 +189,12 @@ class ServiceApi:
             for name in sorted(defined.get(kind, ())):
                 entry, known = entries.get(name), stored[kind].get(name)
                 if _canonical(known) != _canonical(entry):
-                    raise PermissionDenied(
-                        f"{kind} {name!r} is not the stored one: "
-                        "only an operator defines SLA templates, tiers and customers"
-                    )
+                    raise _not_stored(kind, name)
 
 
-def _check_names(principal: Principal, docs: Sequence[Document]) -> None:
+def _check_names(
+    principal: Principal, docs: Sequence[Document], defined: Mapping[str, set[str]]
+) -> None:
     """Refuse, before validation, documents naming a customer other than the principal's.
 
     Validation would tell whether that customer exists (the customer-name
@@ -205,12 +205,17 @@ def _check_names(principal: Principal, docs: Sequence[Document]) -> None:
         for service_id, customer in service_customers(doc):
             if customer != principal.customer:
                 raise _foreign(service_id, customer)
-        for name in sorted(named_entries(doc).get("customer", ())):
-            if name != principal.customer:
-                raise PermissionDenied(
-                    f"customer {name!r} is not the stored one: "
-                    "only an operator defines SLA templates, tiers and customers"
-                )
+    for name in sorted(defined.get("customer", ())):
+        if name != principal.customer:
+            raise _not_stored("customer", name)
+
+
+def _not_stored(kind: str, name: str) -> PermissionDenied:
+    """The refusal of a catalog entry a customer sent, whether stored or not."""
+    return PermissionDenied(
+        f"{kind} {name!r} is not the stored one: "
+        "only an operator defines SLA templates, tiers and customers"
+    )
 
 
 def _foreign(service_id: str, customer: str) -> PermissionDenied:
