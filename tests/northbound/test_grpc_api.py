@@ -21,9 +21,10 @@ from google.rpc import status_pb2
 from controller.sla import live
 from controller.sla.csvinput import SampleChunk
 from controller.sla.events import Cursor
+from controller.store import Store, open_store
 from controller.store.footprints import ServiceRepository
 from controller.store.sla import SlaRepository
-from controller.tokens import Tokens
+from controller.tokens import Principal, Role, Tokens
 from controller.tokens import parse as parse_token
 from controller.validation import Document, validated_data
 from controller.yangmodels import DataFormat
@@ -89,6 +90,16 @@ def delays(probe: str, delay_ms: float, *, end_us: int, count: int = 60) -> Samp
 # --- authentication -----------------------------------------------------------
 
 
+async def _revoke(api: Api, who: str) -> None:
+    token_id, _ = parse_token(api.tokens[who])
+    await asyncio.to_thread(Tokens(api.store).revoke, token_id)
+
+
+def _operator(store: Store) -> Principal:
+    """The principal of a new operator token."""
+    return Tokens(store).authenticate(Tokens(store).create(role=Role.OPERATOR).text)
+
+
 def test_calls_without_a_valid_token_are_unauthenticated(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
         bad = [
@@ -109,8 +120,7 @@ def test_a_revoked_token_is_refused_at_once(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
         request = pb.ListServicesRequest(parent="customers/-")
         assert (await api.services.ListServices(request, metadata=api.auth("acme"))) is not None
-        token_id, _ = parse_token(api.tokens["acme"])
-        await asyncio.to_thread(Tokens(api.store).revoke, token_id)
+        await _revoke(api, "acme")
         got = await code_of(api.services.ListServices(request, metadata=api.auth("acme")))
         assert got == grpc.StatusCode.UNAUTHENTICATED
 
@@ -394,6 +404,24 @@ async def listening(api: Api, streams: int) -> None:
     raise AssertionError(f"{streams} stream(s) never registered")
 
 
+async def _acme_listening(api: Api, parent: str) -> Any:
+    """With the examples' catalog and bindings stored, acme's stream of ``parent``, listening."""
+    store_catalog(api.store)
+    bind_examples(api.store)
+    request = pb.StreamSlaEventsRequest(parent=parent)
+    stream = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
+    await listening(api, 1)
+    return stream
+
+
+def _examples_store(tmp_path: Path) -> Store:
+    """A store of its own with the examples' catalog and bindings."""
+    store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+    store_catalog(store)
+    bind_examples(store)
+    return store
+
+
 async def take(stream: Any, count: int, timeout: float = 10.0) -> list[pb.SlaEvent]:
     out: list[pb.SlaEvent] = []
 
@@ -434,11 +462,7 @@ def test_alarms_stored_by_an_sla_round_are_streamed_to_their_customer(tmp_path: 
 
 def test_a_stream_resumes_after_its_last_cursor_with_what_it_missed(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
-        store_catalog(api.store)
-        bind_examples(api.store)
-        request = pb.StreamSlaEventsRequest(parent="customers/acme")
-        first = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
-        await listening(api, 1)
+        first = await _acme_listening(api, "customers/acme")
         await evaluated(api)
         seen = await take(first, 5)
         first.cancel()
@@ -486,18 +510,14 @@ def test_health_and_reflection_are_served(tmp_path: Path, service: str) -> None:
 
 
 def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> None:
-    from controller.store import open_store
-    from controller.tokens import Role
     from northbound.grpc.errors import FellBehind
     from northbound.grpc.hub import EventHub
 
     async def scenario() -> None:
-        store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
-        store_catalog(store)
-        bind_examples(store)
+        store = _examples_store(tmp_path)
         hub = EventHub(store, poll_interval=60, max_backlog=2)
         await hub.start()
-        operator = Tokens(store).authenticate(Tokens(store).create(role=Role.OPERATOR).text)
+        operator = _operator(store)
         stream = hub.subscribe(operator, None)
         first = asyncio.ensure_future(stream.__anext__())
         await asyncio.sleep(0.05)  # subscribed
@@ -521,14 +541,10 @@ def test_a_stream_that_falls_behind_is_ended_and_can_resume(tmp_path: Path) -> N
 
 
 def test_a_stream_resumes_with_every_page_of_what_it_missed(tmp_path: Path) -> None:
-    from controller.store import open_store
-    from controller.tokens import Role
     from northbound.grpc.hub import EventHub
 
     async def scenario() -> None:
-        store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
-        store_catalog(store)
-        bind_examples(store)
+        store = _examples_store(tmp_path)
         await asyncio.to_thread(lambda: live.run(store, now_us=T0_US))
         with store.session() as session:
             stored = len(SlaRepository(session).alarm_changes())
@@ -536,7 +552,7 @@ def test_a_stream_resumes_with_every_page_of_what_it_missed(tmp_path: Path) -> N
         # Pages of two alarm changes: the missed changes take several reads.
         hub = EventHub(store, poll_interval=60, page_size=2)
         await hub.start()
-        operator = Tokens(store).authenticate(Tokens(store).create(role=Role.OPERATOR).text)
+        operator = _operator(store)
         stream = hub.subscribe(operator, Cursor())
         replayed = []
         while len(replayed) < stored:
@@ -553,13 +569,8 @@ def test_a_stream_resumes_with_every_page_of_what_it_missed(tmp_path: Path) -> N
 
 def test_the_stream_of_a_token_revoked_meanwhile_ends_unauthenticated(tmp_path: Path) -> None:
     async def scenario(api: Api) -> None:
-        store_catalog(api.store)
-        bind_examples(api.store)
-        request = pb.StreamSlaEventsRequest(parent="customers/-")
-        stream = api.sla.StreamSlaEvents(request, metadata=api.auth("acme"))
-        await listening(api, 1)
-        token_id, _ = parse_token(api.tokens["acme"])
-        await asyncio.to_thread(Tokens(api.store).revoke, token_id)
+        stream = await _acme_listening(api, "customers/-")
+        await _revoke(api, "acme")
         await evaluated(api)  # events for acme, stored after the revocation
         err = await rpc_error(take(stream, 1))
         assert err.code() == grpc.StatusCode.UNAUTHENTICATED
